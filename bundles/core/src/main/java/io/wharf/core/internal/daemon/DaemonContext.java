@@ -1,0 +1,66 @@
+package io.wharf.core.internal.daemon;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.IntConsumer;
+
+import io.wharf.core.internal.config.DaemonConfig;
+
+/**
+ * The running daemon as the rest of the core sees it: its ID, when it started, and its
+ * configuration, which a reload swaps atomically. Registered as a service once start-up has
+ * prepared the data root, exec root and pidfile.
+ */
+public final class DaemonContext {
+
+    private final String id;
+    private final Instant started;
+    private final AtomicReference<DaemonConfig> config;
+    private final List<String> warnings = new CopyOnWriteArrayList<>();
+    private final IntConsumer exit;
+
+    DaemonContext(String id, DaemonConfig config, IntConsumer exit) {
+        this.id = id;
+        this.exit = exit;
+        this.started = Instant.now();
+        this.config = new AtomicReference<>(config);
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public Instant started() {
+        return started;
+    }
+
+    public DaemonConfig config() {
+        return config.get();
+    }
+
+    void replaceConfig(DaemonConfig next) {
+        config.set(next);
+    }
+
+    /** Warnings `docker info` shows, such as a TCP socket without TLS. */
+    public List<String> warnings() {
+        return List.copyOf(warnings);
+    }
+
+    public void addWarning(String warning) {
+        if (!warnings.contains(warning)) {
+            warnings.add(warning);
+        }
+    }
+
+    /**
+     * Ends the daemon because a part of start-up failed: the message goes to standard error, as
+     * dockerd prints it, and the process exits with status 1.
+     */
+    public void fail(String message) {
+        System.err.println("failed to start daemon: " + message);
+        exit.accept(1);
+    }
+}

@@ -1,0 +1,122 @@
+package io.wharf.core.internal.server;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+
+import io.wharf.core.internal.json.Json;
+import io.wharf.core.spi.http.ApiResponse;
+
+/**
+ * An {@link ApiResponse} over a Jetty response. It owns the request's callback: a complete answer
+ * (json, text, empty) hands the callback to the final write; a stream is closed and the callback
+ * completed by {@link #finish()}.
+ */
+final class ServerResponse implements ApiResponse {
+
+    private final Response response;
+    private final Callback callback;
+    private boolean completed;
+    private OutputStream stream;
+
+    ServerResponse(Response response, Callback callback) {
+        this.response = response;
+        this.callback = callback;
+    }
+
+    @Override
+    public void status(int code) {
+        response.setStatus(code);
+    }
+
+    @Override
+    public void header(String name, String value) {
+        response.getHeaders().put(name, value);
+    }
+
+    @Override
+    public void json(int status, Object body) {
+        send(status, "application/json", Json.bytes(body), true);
+    }
+
+    @Override
+    public void text(int status, String body) {
+        send(status, "text/plain; charset=utf-8", body.getBytes(StandardCharsets.UTF_8), false);
+    }
+
+    @Override
+    public void empty(int status) {
+        checkOpen();
+        completed = true;
+        response.setStatus(status);
+        response.write(true, null, callback);
+    }
+
+    private void send(int status, String contentType, byte[] body, boolean newline) {
+        checkOpen();
+        completed = true;
+        response.setStatus(status);
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
+        // dockerd's JSON encoder ends every document with a newline; clients don't mind either way.
+        ByteBuffer buf = ByteBuffer.allocate(body.length + (newline ? 1 : 0)).put(body);
+        if (newline) {
+            buf.put((byte) '\n');
+        }
+        response.getHeaders().put(HttpHeader.CONTENT_LENGTH, buf.position());
+        response.write(true, buf.flip(), callback);
+    }
+
+    private void checkOpen() {
+        if (completed || stream != null) {
+            throw new IllegalStateException("the response was already written");
+        }
+    }
+
+    @Override
+    public OutputStream stream() {
+        if (completed) {
+            throw new IllegalStateException("the response was already written");
+        }
+        if (stream == null) {
+            stream = Content.Sink.asOutputStream(response);
+        }
+        return stream;
+    }
+
+    @Override
+    public boolean committed() {
+        return completed || response.isCommitted();
+    }
+
+    /** Completes the exchange if the handler did not write a complete answer itself. */
+    void finish() {
+        if (completed) {
+            return;
+        }
+        completed = true;
+        if (stream != null) {
+            try {
+                stream.close();
+                callback.succeeded();
+            } catch (IOException e) {
+                callback.failed(e);
+            }
+        } else {
+            response.write(true, null, callback);
+        }
+    }
+
+    /** Fails the exchange after part of a body went out: the connection is closed. */
+    void abort(Throwable error) {
+        if (!completed) {
+            completed = true;
+            callback.failed(error);
+        }
+    }
+}

@@ -1,0 +1,206 @@
+package io.wharf.core.internal.system;
+
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+import io.wharf.core.internal.config.DaemonConfig;
+import io.wharf.core.internal.daemon.DaemonContext;
+import io.wharf.core.internal.daemon.WharfVersion;
+import io.wharf.core.internal.events.EventHub;
+import io.wharf.core.internal.router.system.SystemBackend;
+import io.wharf.core.internal.server.ApiVersions;
+
+/**
+ * The daemon's answers to /info and /version in the shapes dockerd gives. Parts that later
+ * subsystems own (containers, images, storage driver, plugins, runtimes) are present, typed as
+ * dockerd types them, and empty until those subsystems fill them.
+ */
+@Component(service = SystemBackend.class)
+public final class SystemService implements SystemBackend {
+
+    private static final DateTimeFormatter RFC3339_NANO = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.nnnnnnnnnXXX")
+            .withZone(ZoneOffset.UTC);
+
+    private final DaemonContext daemon;
+    private final EventHub events;
+    private final HostFacts host = HostFacts.read();
+    private final Map<String, Object> version;
+    private final Map<String, String> pingHeaders;
+
+    @Activate
+    public SystemService(@Reference DaemonContext daemon, @Reference EventHub events) {
+        this.daemon = daemon;
+        this.events = events;
+        this.version = buildVersion();
+        this.pingHeaders = Map.of("Builder-Version", "1", "Swarm", "inactive");
+    }
+
+    @Override
+    public Map<String, Object> version() {
+        return version;
+    }
+
+    @Override
+    public Map<String, String> pingHeaders() {
+        return pingHeaders;
+    }
+
+    @Override
+    public EventHub.Subscription subscribeEvents() {
+        return events.subscribe();
+    }
+
+    private Map<String, Object> buildVersion() {
+        String runtime = "java" + Runtime.version().feature() + " (" + Runtime.version() + ")";
+        String buildTime = WharfVersion.buildTime();
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("ApiVersion", ApiVersions.MAX.toString());
+        details.put("Arch", host.goArch());
+        details.put("BuildTime", buildTime);
+        details.put("Experimental", Boolean.toString(daemon.config().experimental()));
+        details.put("GitCommit", WharfVersion.commit());
+        details.put("GoVersion", runtime);
+        details.put("KernelVersion", host.kernelVersion());
+        details.put("MinAPIVersion", ApiVersions.MIN.toString());
+        details.put("Os", "linux");
+        Map<String, Object> v = new LinkedHashMap<>();
+        v.put("Platform", Map.of("Name", "Wharf Engine"));
+        v.put("Components", List.of(Map.of("Name", "Engine", "Version", WharfVersion.version(), "Details", details)));
+        v.put("Version", WharfVersion.version());
+        v.put("ApiVersion", ApiVersions.MAX.toString());
+        v.put("MinAPIVersion", ApiVersions.MIN.toString());
+        v.put("GitCommit", WharfVersion.commit());
+        v.put("GoVersion", runtime);
+        v.put("Os", "linux");
+        v.put("Arch", host.goArch());
+        v.put("KernelVersion", host.kernelVersion());
+        if (daemon.config().experimental()) {
+            v.put("Experimental", true);
+        }
+        v.put("BuildTime", buildTime);
+        return java.util.Collections.unmodifiableMap(v);
+    }
+
+    @Override
+    public Map<String, Object> info() {
+        DaemonConfig config = daemon.config();
+        Map<String, Object> i = new LinkedHashMap<>();
+        i.put("ID", daemon.id());
+        i.put("Containers", 0);
+        i.put("ContainersRunning", 0);
+        i.put("ContainersPaused", 0);
+        i.put("ContainersStopped", 0);
+        i.put("Images", 0);
+        i.put("Driver", config.string("storage-driver"));
+        i.put("DriverStatus", List.of());
+        i.put("Plugins", plugins(config));
+        i.put("MemoryLimit", true);
+        i.put("SwapLimit", true);
+        i.put("KernelMemory", false);
+        i.put("KernelMemoryTCP", false);
+        i.put("CpuCfsPeriod", true);
+        i.put("CpuCfsQuota", true);
+        i.put("CPUShares", true);
+        i.put("CPUSet", true);
+        i.put("PidsLimit", true);
+        i.put("IPv4Forwarding", host.ipv4Forwarding());
+        i.put("BridgeNfIptables", host.bridgeNfIptables());
+        i.put("BridgeNfIp6tables", host.bridgeNfIp6tables());
+        i.put("Debug", config.debug());
+        i.put("NFd", HostFacts.openFileDescriptors());
+        i.put("OomKillDisable", true);
+        i.put("NGoroutines", Thread.activeCount());
+        i.put("SystemTime", RFC3339_NANO.format(Instant.now()));
+        i.put("LoggingDriver", "json-file");
+        i.put("CgroupDriver", config.cgroupDriver());
+        i.put("CgroupVersion", host.cgroupVersion());
+        i.put("NEventsListener", events.listeners());
+        i.put("KernelVersion", host.kernelVersion());
+        i.put("OperatingSystem", host.operatingSystem());
+        i.put("OSVersion", host.osVersion());
+        i.put("OSType", "linux");
+        i.put("Architecture", host.architecture());
+        i.put("IndexServerAddress", "https://index.docker.io/v1/");
+        i.put("RegistryConfig", registryConfig(config));
+        i.put("NCPU", host.cpus());
+        i.put("MemTotal", host.memTotal());
+        i.put("GenericResources", null);
+        i.put("DockerRootDir", config.dataRoot().toString());
+        i.put("HttpProxy", env("HTTP_PROXY"));
+        i.put("HttpsProxy", env("HTTPS_PROXY"));
+        i.put("NoProxy", env("NO_PROXY"));
+        i.put("Name", HostFacts.hostname());
+        i.put("Labels", config.labels());
+        i.put("ExperimentalBuild", config.experimental());
+        i.put("ServerVersion", WharfVersion.version());
+        i.put("Runtimes", Map.of());
+        i.put("DefaultRuntime", "runc");
+        i.put("Swarm", swarm());
+        i.put("LiveRestoreEnabled", config.bool("live-restore"));
+        i.put("Isolation", "");
+        i.put("InitBinary", "docker-init");
+        i.put("ContainerdCommit", Map.of("ID", "", "Expected", ""));
+        i.put("RuncCommit", Map.of("ID", "", "Expected", ""));
+        i.put("InitCommit", Map.of("ID", "", "Expected", ""));
+        i.put("SecurityOptions", List.of("name=seccomp,profile=builtin"));
+        i.put("Warnings", daemon.warnings());
+        return i;
+    }
+
+    private static Map<String, Object> plugins(DaemonConfig config) {
+        Map<String, Object> p = new LinkedHashMap<>();
+        p.put("Volume", List.of());
+        p.put("Network", List.of());
+        p.put("Authorization", config.list("authorization-plugins").isEmpty() ? null : config.list("authorization-plugins"));
+        p.put("Log", List.of("json-file"));
+        return p;
+    }
+
+    private static Map<String, Object> registryConfig(DaemonConfig config) {
+        Map<String, Object> indexConfigs = new LinkedHashMap<>();
+        indexConfigs.put("docker.io", Map.of("Name", "docker.io", "Mirrors", config.list("registry-mirrors"),
+                "Secure", true, "Official", true));
+        List<String> insecureCidrs = new java.util.ArrayList<>(List.of("127.0.0.0/8"));
+        for (String registry : config.list("insecure-registries")) {
+            if (registry.contains("/")) {
+                insecureCidrs.add(registry);
+            } else {
+                indexConfigs.put(registry, Map.of("Name", registry, "Mirrors", List.of(), "Secure", false, "Official", false));
+            }
+        }
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("AllowNondistributableArtifactsCIDRs", List.of());
+        r.put("AllowNondistributableArtifactsHostnames", List.of());
+        r.put("InsecureRegistryCIDRs", insecureCidrs);
+        r.put("IndexConfigs", indexConfigs);
+        r.put("Mirrors", config.list("registry-mirrors"));
+        return r;
+    }
+
+    private static Map<String, Object> swarm() {
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("NodeID", "");
+        s.put("NodeAddr", "");
+        s.put("LocalNodeState", "inactive");
+        s.put("ControlAvailable", false);
+        s.put("Error", "");
+        s.put("RemoteManagers", null);
+        return s;
+    }
+
+    private static String env(String name) {
+        String v = System.getenv(name);
+        if (v == null) {
+            v = System.getenv(name.toLowerCase(java.util.Locale.ROOT));
+        }
+        return v == null ? "" : v;
+    }
+}

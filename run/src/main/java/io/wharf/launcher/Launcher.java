@@ -1,0 +1,143 @@
+package io.wharf.launcher;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Hashtable;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.function.IntConsumer;
+import java.util.stream.Stream;
+
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleException;
+import org.osgi.framework.Constants;
+import org.osgi.framework.launch.Framework;
+import org.osgi.framework.launch.FrameworkFactory;
+
+import sun.misc.Signal;
+
+/**
+ * Starts wharfd: Felix with the resolved bundles installed in place (no copies), FileInstall
+ * watching the deploy directory, and a launcher service through which the core reads the
+ * command line and asks for the process to end. SIGTERM and SIGINT stop the framework, which
+ * stops the daemon gracefully, and exit 0.
+ */
+public final class Launcher {
+
+    /** The service contract with io.wharf.core's Daemon component. */
+    private static final String LAUNCHER_PROPERTY = "wharf.launcher";
+    private static final String ARGS_PROPERTY = "wharf.args";
+    private static final String DEPLOY_FLAG = "--deploy-dir";
+
+    private volatile int exitCode;
+
+    public static void main(String[] args) throws Exception {
+        System.exit(new Launcher().run(args));
+    }
+
+    private int run(String[] args) throws Exception {
+        Path home = Path.of(Launcher.class.getProtectionDomain().getCodeSource().getLocation().toURI()).getParent();
+        Path deployDir = deployDir(args, home);
+        Path storage = Files.createTempDirectory("wharf-felix-");
+
+        Map<String, String> props = new HashMap<>();
+        props.put(Constants.FRAMEWORK_STORAGE, storage.toString());
+        props.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
+        props.put(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA, "sun.misc");
+        props.put("felix.fileinstall.dir", deployDir.toString());
+        props.put("felix.fileinstall.poll", "1000");
+        props.put("felix.fileinstall.noInitialDelay", "true");
+        props.put("felix.fileinstall.log.level", "2");
+        props.put("ds.loglevel", "warn");
+        props.put("felix.log.level", "1");
+
+        Framework framework = ServiceLoader.load(FrameworkFactory.class).findFirst()
+                .orElseThrow(() -> new IllegalStateException("no OSGi framework on the class path"))
+                .newFramework(props);
+        framework.init();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stop(framework);
+            deleteTree(storage);
+        }, "wharf-shutdown"));
+        for (String name : List.of("TERM", "INT")) {
+            Signal.handle(new Signal(name), s -> {
+                exitCode = 0;
+                Thread.ofPlatform().name("wharf-stop").start(() -> stop(framework));
+            });
+        }
+
+        BundleContext context = framework.getBundleContext();
+        Hashtable<String, Object> launcherProps = new Hashtable<>();
+        launcherProps.put(LAUNCHER_PROPERTY, Boolean.TRUE);
+        launcherProps.put(ARGS_PROPERTY, args);
+        IntConsumer exit = code -> {
+            exitCode = code;
+            Thread.ofPlatform().name("wharf-exit").start(() -> stop(framework));
+        };
+        context.registerService(IntConsumer.class, exit, launcherProps);
+
+        List<Bundle> installed = new ArrayList<>();
+        for (Path jar : bundles(home.getParent().resolve("export").resolve("wharf"))) {
+            installed.add(context.installBundle("reference:" + jar.toUri()));
+        }
+        framework.start();
+        for (Bundle b : installed) {
+            if (b.getHeaders().get(Constants.FRAGMENT_HOST) == null) {
+                b.start();
+            }
+        }
+        framework.waitForStop(0);
+        return exitCode;
+    }
+
+    private static Path deployDir(String[] args, Path home) throws IOException {
+        String dir = null;
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals(DEPLOY_FLAG) && i + 1 < args.length) {
+                dir = args[i + 1];
+            } else if (args[i].startsWith(DEPLOY_FLAG + "=")) {
+                dir = args[i].substring(DEPLOY_FLAG.length() + 1);
+            }
+        }
+        // run/target/wharf -> the checkout's deploy/
+        Path path = dir != null ? Path.of(dir) : home.getParent().getParent().getParent().resolve("deploy");
+        Files.createDirectories(path);
+        return path.toAbsolutePath();
+    }
+
+    private static List<Path> bundles(Path dir) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            List<Path> jars = files.filter(p -> p.toString().endsWith(".jar")).sorted().toList();
+            if (jars.isEmpty()) {
+                throw new IOException("no bundles in " + dir + ": build Wharf first (run/wharfd does)");
+            }
+            return jars;
+        }
+    }
+
+    private static void stop(Framework framework) {
+        try {
+            if ((framework.getState() & (Bundle.ACTIVE | Bundle.STARTING)) != 0) {
+                framework.stop();
+            }
+            framework.waitForStop(60_000);
+        } catch (BundleException | InterruptedException e) {
+            System.err.println("stopping the framework: " + e);
+        }
+    }
+
+    private static void deleteTree(Path root) {
+        try (Stream<Path> walk = Files.walk(root)) {
+            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // a temporary directory; nothing depends on it
+        }
+    }
+
+}
