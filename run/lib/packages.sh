@@ -1,0 +1,16 @@
+# Sourced by Wharf's scripts: installs Debian packages for commands a fresh machine lacks.
+# ensure_commands cmd:package ...
+ensure_commands() {
+  local missing=() pair
+  for pair in "$@"; do
+    command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" != 0 ]; then
+    echo "wharf: missing packages ${missing[*]} and not root to install them" >&2
+    return 1
+  fi
+  echo "wharf: installing ${missing[*]}" >&2
+  apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2
+}
