@@ -125,4 +125,31 @@ class StartupTest {
             assertTrue(d.logText().contains("Binding to IP address without --tlsverify is insecure"), d.logText());
         }
     }
+
+    @Test
+    void sigtermWithAnEventsStreamOpenStopsPromptly() throws Exception {
+        WharfDaemon d = new WharfDaemon(dir).start();
+        ProcessBuilder pb = new ProcessBuilder("docker", "-H", "unix://" + d.socket, "events")
+                .redirectErrorStream(true).redirectOutput(dir.resolve("events.out").toFile());
+        pb.environment().put("DOCKER_CONFIG", dir.resolve("docker-config").toString());
+        Process events = pb.start();
+        try {
+            for (int i = 0; i < 100 && !eventsConnected(d); i++) {
+                Thread.sleep(50);
+            }
+            long started = System.nanoTime();
+            assertEquals(0, d.stop(), "exit status after SIGTERM");
+            long seconds = (System.nanoTime() - started) / 1_000_000_000L;
+            assertTrue(seconds < 10, "stopped in " + seconds + " s with a stream open");
+            assertTrue(events.waitFor(10, java.util.concurrent.TimeUnit.SECONDS), "the events client saw the stream end");
+            assertTrue(d.logText().contains("Daemon shutdown complete"), d.logText());
+        } finally {
+            events.destroyForcibly();
+        }
+    }
+
+    private static boolean eventsConnected(WharfDaemon d) throws Exception {
+        UnixHttp.Response info = UnixHttp.get(d.socket, "/info");
+        return info.body().contains("\"NEventsListener\":1");
+    }
 }

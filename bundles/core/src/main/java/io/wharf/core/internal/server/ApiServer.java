@@ -138,12 +138,10 @@ public final class ApiServer {
 
     @Deactivate
     void deactivate() {
+        // Stop accepting first; the futures complete only when every connection is gone, which
+        // long streams would delay, so they are not waited for here.
         for (var connector : server.getConnectors()) {
-            try {
-                connector.shutdown().get();
-            } catch (Exception e) {
-                LOG.debug("closing listener {}: {}", connector, e.toString());
-            }
+            connector.shutdown();
         }
         events.closeSubscriptions();
         stopQuietly();
