@@ -165,6 +165,25 @@ public class DaemonWiringTest {
         awaitStatus("/hello/osgi", 404);
     }
 
+    @Test
+    public void driverBundleNotInUseComesAndGoesFromInfo() throws Exception {
+        assertTrue(get("/info").body.contains("\"Driver\":\"overlay2\""));
+        Bundle vfs = java.util.Arrays.stream(context.getBundles())
+                .filter(b -> b.getSymbolicName().equals("io.wharf.graphdriver.vfs")).findFirst().orElseThrow();
+        assertTrue(driversPresent().contains("vfs"));
+        vfs.stop();
+        assertTrue(driversPresent(), !driversPresent().contains("vfs"));
+        assertTrue("the driver in use stays", get("/info").body.contains("\"Driver\":\"overlay2\""));
+        vfs.start();
+        assertTrue(driversPresent().contains("vfs"));
+    }
+
+    private String driversPresent() throws IOException {
+        String info = get("/info").body;
+        int at = info.indexOf("Drivers present");
+        return at < 0 ? "" : info.substring(at, info.indexOf(']', at));
+    }
+
     private void awaitStatus(String path, int status) throws Exception {
         long deadline = System.currentTimeMillis() + TIMEOUT_MILLIS;
         int last = -1;

@@ -86,12 +86,14 @@ public final class Launcher {
         for (Path jar : bundles(home.getParent().resolve("export").resolve("wharf"))) {
             installed.add(context.installBundle("reference:" + jar.toUri()));
         }
-        framework.start();
+        // Marked for start before the framework starts, so that the framework is ACTIVE only once
+        // every bundle of the runtime has started (the core waits for that to choose its drivers).
         for (Bundle b : installed) {
             if (b.getHeaders().get(Constants.FRAGMENT_HOST) == null) {
                 b.start();
             }
         }
+        framework.start();
         framework.waitForStop(0);
         return exitCode;
     }

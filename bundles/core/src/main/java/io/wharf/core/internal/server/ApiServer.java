@@ -32,6 +32,7 @@ import io.wharf.core.internal.config.DaemonConfig;
 import io.wharf.core.internal.config.ListenAddress;
 import io.wharf.core.internal.daemon.DaemonContext;
 import io.wharf.core.internal.events.EventHub;
+import io.wharf.core.internal.storage.StorageService;
 
 /**
  * Jetty on every -H address once the daemon has started: unix sockets (mode 0660, --group),
@@ -50,7 +51,9 @@ public final class ApiServer {
     private final List<Path> socketFiles = new ArrayList<>();
 
     @Activate
-    public ApiServer(@Reference DaemonContext daemon, @Reference ApiDispatcher dispatcher, @Reference EventHub events) {
+    public ApiServer(@Reference DaemonContext daemon, @Reference ApiDispatcher dispatcher, @Reference EventHub events,
+            @Reference StorageService storage) {
+        // storage: like dockerd, serve the API only once NewDaemon has set up the stores.
         this.daemon = daemon;
         this.events = events;
         DaemonConfig config = daemon.config();

@@ -15,6 +15,8 @@ import io.wharf.core.internal.config.DaemonConfig;
 import io.wharf.core.internal.daemon.DaemonContext;
 import io.wharf.core.internal.daemon.WharfVersion;
 import io.wharf.core.internal.events.EventHub;
+import io.wharf.core.internal.image.ImageService;
+import io.wharf.core.internal.storage.StorageService;
 import io.wharf.core.internal.router.system.SystemBackend;
 import io.wharf.core.internal.server.ApiVersions;
 
@@ -31,14 +33,19 @@ public final class SystemService implements SystemBackend {
 
     private final DaemonContext daemon;
     private final EventHub events;
+    private final StorageService storage;
+    private final ImageService images;
     private final HostFacts host = HostFacts.read();
     private final Map<String, Object> version;
     private final Map<String, String> pingHeaders;
 
     @Activate
-    public SystemService(@Reference DaemonContext daemon, @Reference EventHub events) {
+    public SystemService(@Reference DaemonContext daemon, @Reference EventHub events, @Reference StorageService storage,
+            @Reference ImageService images) {
         this.daemon = daemon;
         this.events = events;
+        this.storage = storage;
+        this.images = images;
         this.version = buildVersion();
         this.pingHeaders = Map.of("Builder-Version", "1", "Swarm", "inactive");
     }
@@ -98,9 +105,9 @@ public final class SystemService implements SystemBackend {
         i.put("ContainersRunning", 0);
         i.put("ContainersPaused", 0);
         i.put("ContainersStopped", 0);
-        i.put("Images", 0);
-        i.put("Driver", config.string("storage-driver"));
-        i.put("DriverStatus", List.of());
+        i.put("Images", images.images().all().size());
+        i.put("Driver", storage.driver().name());
+        i.put("DriverStatus", driverStatus());
         i.put("Plugins", plugins(config));
         i.put("MemoryLimit", true);
         i.put("SwapLimit", true);
@@ -153,6 +160,14 @@ public final class SystemService implements SystemBackend {
         i.put("SecurityOptions", List.of("name=seccomp,profile=builtin"));
         i.put("Warnings", daemon.warnings());
         return i;
+    }
+
+    /** The driver's own status pairs, then the driver bundles present now. */
+    private List<List<String>> driverStatus() {
+        List<List<String>> status = new java.util.ArrayList<>();
+        storage.driver().status().forEach(e -> status.add(List.of(e.getKey(), e.getValue())));
+        status.add(List.of("Drivers present", String.join(", ", storage.presentDrivers())));
+        return status;
     }
 
     private static Map<String, Object> plugins(DaemonConfig config) {

@@ -1,0 +1,244 @@
+package io.wharf.core.internal.image;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.wharf.core.internal.daemon.DaemonContext;
+import io.wharf.core.internal.json.Json;
+import io.wharf.core.internal.storage.StorageService;
+import io.wharf.core.spi.errors.ConflictException;
+import io.wharf.core.spi.errors.InvalidParameterException;
+import io.wharf.core.spi.errors.NotFoundException;
+import io.wharf.core.spi.events.Event;
+import io.wharf.core.spi.events.EventPublisher;
+import io.wharf.core.spi.reference.Digest;
+
+/**
+ * The daemon's images: layer, image and reference stores under data-root/image/DRIVER, and the
+ * operations the image routes need (resolve, import, tag, delete, and the layers of an image).
+ */
+@Component(service = ImageService.class)
+public final class ImageService {
+
+    private final LayerStore layers;
+    private final ImageStore images;
+    private final ReferenceStore references;
+    private final StorageService storage;
+    private final EventPublisher events;
+    private final Path tmpDir;
+
+    @Activate
+    public ImageService(@Reference DaemonContext daemon, @Reference StorageService storage, @Reference EventPublisher events)
+            throws IOException {
+        this.storage = storage;
+        this.events = events;
+        Path root = daemon.config().dataRoot().resolve("image").resolve(storage.driver().name());
+        this.layers = new LayerStore(root.resolve("layerdb"), storage.driver(), storage.diff());
+        this.images = new ImageStore(root.resolve("imagedb"));
+        this.references = new ReferenceStore(root.resolve("repositories.json"));
+        this.tmpDir = daemon.config().dataRoot().resolve("tmp");
+    }
+
+    LayerStore layers() {
+        return layers;
+    }
+
+    public ImageStore images() {
+        return images;
+    }
+
+    public ReferenceStore references() {
+        return references;
+    }
+
+    public StorageService storage() {
+        return storage;
+    }
+
+    Path tmpDir() {
+        return tmpDir;
+    }
+
+    /**
+     * dockerd's GetImage: an image ID ("sha256:..."), then a reference (":latest" implied), then
+     * a unique prefix of an image ID.
+     */
+    public ImageStore.Image resolve(String refOrId) {
+        Optional<ImageStore.Image> found = find(refOrId);
+        return found.orElseThrow(() -> new NotFoundException("No such image: " + refOrId));
+    }
+
+    public Optional<ImageStore.Image> find(String refOrId) {
+        if (refOrId.startsWith("sha256:") && refOrId.length() == 71) {
+            return images.get(Digest.parse(refOrId));
+        }
+        try {
+            io.wharf.core.spi.reference.Reference ref = io.wharf.core.spi.reference.Reference.parseNormalized(refOrId)
+                    .withDefaultTag();
+            Digest id = references.get(ref);
+            if (id != null) {
+                return images.get(id);
+            }
+        } catch (InvalidParameterException e) {
+            if (!refOrId.matches("(sha256:)?[0-9a-f]{1,64}")) {
+                throw e;
+            }
+        }
+        String prefix = refOrId.startsWith("sha256:") ? refOrId.substring(7) : refOrId;
+        if (!prefix.matches("[0-9a-f]{1,64}")) {
+            return Optional.empty();
+        }
+        List<ImageStore.Image> matches = images.all().stream().filter(i -> i.id().encoded().startsWith(prefix)).toList();
+        if (matches.size() > 1) {
+            throw new InvalidParameterException("multiple IDs found with provided prefix: " + prefix);
+        }
+        return matches.stream().findFirst();
+    }
+
+    /** `docker import`: one layer from a tar, a config from the changes, optionally tagged. */
+    public synchronized ImageStore.Image importImage(InputStream tar, String repo, String tag, List<String> changes,
+            String message) throws IOException {
+        io.wharf.core.spi.reference.Reference ref = null;
+        if (repo != null && !repo.isEmpty()) {
+            ref = io.wharf.core.spi.reference.Reference.parseNormalized(repo);
+            ref = tag != null && !tag.isEmpty() ? ref.withTag(tag) : ref.withDefaultTag();
+        }
+        ObjectNode config = Json.MAPPER.createObjectNode();
+        ImageChanges.apply(changes, config);
+        Layer layer = layers.register(tar, null);
+        String created = OffsetDateTime.now(java.time.ZoneOffset.UTC).toString();
+        ObjectNode image = Json.MAPPER.createObjectNode();
+        image.put("architecture", "amd64");
+        image.set("config", config);
+        image.put("created", created);
+        ObjectNode history = image.putArray("history").addObject();
+        history.put("created", created);
+        history.put("comment", message == null || message.isEmpty() ? "Imported from -" : message);
+        image.put("os", "linux");
+        ObjectNode rootfs = image.putObject("rootfs");
+        rootfs.put("type", "layers");
+        rootfs.putArray("diff_ids").add(layer.diffId().toString());
+        ImageStore.Image stored = images.put(Json.bytes(image));
+        if (ref != null) {
+            tag(stored, ref);
+        }
+        events.publish(Event.now("image", "import", stored.id().toString(), Map.of()));
+        return stored;
+    }
+
+    /** Stores an image whose layers are already registered, checking that they are. */
+    synchronized ImageStore.Image store(byte[] config) throws IOException {
+        JsonNode json = Json.MAPPER.readTree(config);
+        Digest chain = null;
+        for (JsonNode d : json.path("rootfs").path("diff_ids")) {
+            chain = Layer.chainId(chain, Digest.parse(d.asText()));
+            if (!layers.exists(chain)) {
+                throw new InvalidParameterException("image config names layer " + d.asText() + " that was not loaded");
+            }
+        }
+        return images.put(config);
+    }
+
+    public synchronized void tag(ImageStore.Image image, io.wharf.core.spi.reference.Reference ref) throws IOException {
+        references.add(ref, image.id());
+        images.touch(image.id());
+        events.publish(Event.now("image", "tag", image.id().toString(), Map.of("name", ref.familiarString())));
+    }
+
+    /** The sum of the sizes of an image's layers. */
+    public long size(ImageStore.Image image) {
+        long size = 0;
+        for (Layer l : layers.chain(image.topChainId())) {
+            size += l.size();
+        }
+        return size;
+    }
+
+    /** The layers of an image, base first. */
+    public List<Layer> layersOf(ImageStore.Image image) {
+        return image.topChainId() == null ? List.of() : layers.chain(image.topChainId());
+    }
+
+    /**
+     * `docker rmi`: a name that is one of several references is only untagged; otherwise the
+     * image and the layers no other image uses are deleted (moby's ImageDelete, without
+     * containers, which come later).
+     */
+    public synchronized List<Map<String, String>> delete(String refOrId, boolean force, boolean prune) throws IOException {
+        ImageStore.Image image = resolve(refOrId);
+        List<Map<String, String>> report = new ArrayList<>();
+        List<io.wharf.core.spi.reference.Reference> refs = references.referencesTo(image.id());
+        boolean byReference = !isIdLike(refOrId, image);
+        if (byReference) {
+            io.wharf.core.spi.reference.Reference ref = io.wharf.core.spi.reference.Reference.parseNormalized(refOrId)
+                    .withDefaultTag();
+            if (references.remove(ref)) {
+                report.add(Map.of("Untagged", ref.familiarString()));
+                events.publish(Event.now("image", "untag", image.id().toString(), Map.of("name", ref.familiarString())));
+            }
+            if (refs.size() > 1) {
+                return report;
+            }
+        } else if (refs.size() > 1 && !force) {
+            throw new ConflictException("conflict: unable to delete " + image.id().encoded().substring(0, 12)
+                    + " (must be forced) - image is referenced in multiple repositories");
+        } else {
+            for (io.wharf.core.spi.reference.Reference ref : refs) {
+                references.remove(ref);
+                report.add(Map.of("Untagged", ref.familiarString()));
+            }
+        }
+        images.delete(image.id());
+        report.add(Map.of("Deleted", image.id().toString()));
+        events.publish(Event.now("image", "delete", image.id().toString(), Map.of()));
+        if (prune) {
+            removeUnusedLayers();
+        }
+        return report;
+    }
+
+    private static boolean isIdLike(String refOrId, ImageStore.Image image) {
+        String s = refOrId.startsWith("sha256:") ? refOrId.substring(7) : refOrId;
+        return image.id().encoded().startsWith(s) && s.matches("[0-9a-f]+");
+    }
+
+    /** Removes the layers that no image's chain includes, top layers first. */
+    synchronized void removeUnusedLayers() throws IOException {
+        Set<Digest> used = new HashSet<>();
+        for (ImageStore.Image i : images.all()) {
+            layersOf(i).forEach(l -> used.add(l.chainId()));
+        }
+        boolean removed;
+        do {
+            removed = false;
+            Set<Digest> parents = new HashSet<>();
+            for (Digest c : layers.chainIds()) {
+                Layer l = layers.get(c);
+                if (l != null && l.parent() != null) {
+                    parents.add(l.parent());
+                }
+            }
+            for (Digest c : layers.chainIds()) {
+                if (!used.contains(c) && !parents.contains(c)) {
+                    layers.remove(c);
+                    removed = true;
+                }
+            }
+        } while (removed);
+    }
+}

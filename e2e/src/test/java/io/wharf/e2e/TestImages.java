@@ -1,0 +1,146 @@
+package io.wharf.e2e;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.List;
+
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+
+/** Image material the tests make themselves: a busybox-static rootfs and a docker-archive with whiteouts. */
+final class TestImages {
+
+    static final Path BUSYBOX = Path.of("/bin/busybox");
+
+    private TestImages() {
+    }
+
+    /** A rootfs tar with busybox-static and a few of its applets as symlinks, as `docker import` takes it. */
+    static Path busyboxRootfs(Path dir) throws IOException {
+        Path tar = dir.resolve("busybox-rootfs.tar");
+        try (TarArchiveOutputStream out = new TarArchiveOutputStream(Files.newOutputStream(tar))) {
+            dir(out, "bin/");
+            dir(out, "etc/");
+            dir(out, "tmp/", 01777);
+            file(out, "bin/busybox", Files.readAllBytes(BUSYBOX), 0755);
+            for (String applet : List.of("sh", "ls", "cat", "echo", "true")) {
+                symlink(out, "bin/" + applet, "busybox");
+            }
+            file(out, "etc/passwd", "root:x:0:0:root:/root:/bin/sh\n".getBytes(StandardCharsets.UTF_8), 0644);
+        }
+        return tar;
+    }
+
+    record Archive(Path file, String imageId, List<String> diffIds) {
+    }
+
+    /**
+     * A two-layer image as `docker save` writes one: layer 1 has a, d/x, d/y; layer 2 deletes a
+     * (.wh.a), makes d opaque and adds d/z and b.
+     */
+    static Archive layeredArchive(Path dir, String repoTag) throws Exception {
+        byte[] layer1 = tar(out -> {
+            file(out, "a", "alpha\n".getBytes(StandardCharsets.UTF_8), 0644);
+            dir(out, "d/");
+            file(out, "d/x", "x\n".getBytes(StandardCharsets.UTF_8), 0600);
+            file(out, "d/y", "y\n".getBytes(StandardCharsets.UTF_8), 04755);
+            file(out, "big", new byte[300_000], 0644);
+        });
+        byte[] layer2 = tar(out -> {
+            file(out, ".wh.a", new byte[0], 0644);
+            dir(out, "d/");
+            file(out, "d/.wh..wh..opq", new byte[0], 0644);
+            file(out, "d/z", "z\n".getBytes(StandardCharsets.UTF_8), 0644);
+            file(out, "b", "beta\n".getBytes(StandardCharsets.UTF_8), 0644);
+        });
+        String d1 = sha256(layer1);
+        String d2 = sha256(layer2);
+        String config = "{\"architecture\":\"amd64\",\"config\":{\"Cmd\":[\"/bin/sh\"],\"Labels\":{\"made-by\":\"e2e\"}},"
+                + "\"created\":\"2026-01-02T03:04:05Z\",\"history\":[{\"created\":\"2026-01-02T03:04:05Z\",\"created_by\":\"layer one\"},"
+                + "{\"created\":\"2026-01-02T03:04:06Z\",\"created_by\":\"noop\",\"empty_layer\":true},"
+                + "{\"created\":\"2026-01-02T03:04:07Z\",\"created_by\":\"layer two\"}],\"os\":\"linux\","
+                + "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"sha256:" + d1 + "\",\"sha256:" + d2 + "\"]}}";
+        byte[] configBytes = config.getBytes(StandardCharsets.UTF_8);
+        String id = sha256(configBytes);
+        String manifest = "[{\"Config\":\"" + id + ".json\",\"RepoTags\":[\"" + repoTag + "\"],\"Layers\":[\"" + d1
+                + "/layer.tar\",\"" + d2 + "/layer.tar\"]}]";
+        Path file = dir.resolve("layered.tar");
+        try (TarArchiveOutputStream out = new TarArchiveOutputStream(Files.newOutputStream(file))) {
+            dir(out, d1 + "/");
+            file(out, d1 + "/layer.tar", layer1, 0644);
+            dir(out, d2 + "/");
+            file(out, d2 + "/layer.tar", layer2, 0644);
+            file(out, id + ".json", configBytes, 0644);
+            file(out, "manifest.json", manifest.getBytes(StandardCharsets.UTF_8), 0644);
+        }
+        return new Archive(file, "sha256:" + id, List.of("sha256:" + d1, "sha256:" + d2));
+    }
+
+    /** A docker-archive whose one layer has the given (hostile) entry. */
+    static Path archiveWithLayer(Path dir, TarBody layer) throws Exception {
+        byte[] bytes = tar(layer);
+        String d = sha256(bytes);
+        String config = "{\"architecture\":\"amd64\",\"config\":{},\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"sha256:"
+                + d + "\"]}}";
+        String id = sha256(config.getBytes(StandardCharsets.UTF_8));
+        Path file = dir.resolve("hostile-" + d.substring(0, 8) + ".tar");
+        try (TarArchiveOutputStream out = new TarArchiveOutputStream(Files.newOutputStream(file))) {
+            file(out, d + "/layer.tar", bytes, 0644);
+            file(out, id + ".json", config.getBytes(StandardCharsets.UTF_8), 0644);
+            file(out, "manifest.json", ("[{\"Config\":\"" + id + ".json\",\"RepoTags\":[\"hostile:1\"],\"Layers\":[\"" + d
+                    + "/layer.tar\"]}]").getBytes(StandardCharsets.UTF_8), 0644);
+        }
+        return file;
+    }
+
+    interface TarBody {
+        void write(TarArchiveOutputStream out) throws IOException;
+    }
+
+    static byte[] tar(TarBody body) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (TarArchiveOutputStream out = new TarArchiveOutputStream(bytes)) {
+            out.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+            body.write(out);
+        }
+        return bytes.toByteArray();
+    }
+
+    static void dir(TarArchiveOutputStream out, String name) throws IOException {
+        dir(out, name, 0755);
+    }
+
+    static void dir(TarArchiveOutputStream out, String name, int mode) throws IOException {
+        TarArchiveEntry e = new TarArchiveEntry(name);
+        e.setMode(mode);
+        out.putArchiveEntry(e);
+        out.closeArchiveEntry();
+    }
+
+    static void file(TarArchiveOutputStream out, String name, byte[] content, int mode) throws IOException {
+        TarArchiveEntry e = new TarArchiveEntry(name);
+        e.setSize(content.length);
+        e.setMode(mode);
+        out.putArchiveEntry(e);
+        out.write(content);
+        out.closeArchiveEntry();
+    }
+
+    static void symlink(TarArchiveOutputStream out, String name, String target) throws IOException {
+        TarArchiveEntry e = new TarArchiveEntry(name, TarArchiveEntry.LF_SYMLINK);
+        e.setLinkName(target);
+        e.setMode(0777);
+        out.putArchiveEntry(e);
+        out.closeArchiveEntry();
+    }
+
+    static String sha256(byte[] bytes) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    }
+
+}
