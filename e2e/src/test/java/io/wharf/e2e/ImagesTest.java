@@ -14,6 +14,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,10 +31,23 @@ class ImagesTest {
     @ParameterizedTest
     @ValueSource(strings = { "vfs", "overlay2" })
     void imageCommands(String driver) throws Exception {
+        imageCommands(new WharfDaemon(dir.resolve("daemon")), driver, "--storage-driver", driver);
+    }
+
+    /** With no --storage-driver, a data root on btrfs gets btrfs: first in dockerd's priority list. */
+    @Test
+    void imageCommandsOnBtrfsChosenByPriority() throws Exception {
+        try (LoopFilesystem btrfs = LoopFilesystem.create(dir.resolve("btrfs.img"), dir.resolve("btrfs"), "btrfs", 512)) {
+            WharfDaemon onBtrfs = new WharfDaemon(dir.resolve("daemon"), btrfs.mountPoint().resolve("root"));
+            imageCommands(onBtrfs, "btrfs");
+            assertTrue(onBtrfs.logText().contains("storage driver: btrfs"), onBtrfs.logText());
+        }
+    }
+
+    private void imageCommands(WharfDaemon d, String driver, String... flags) throws Exception {
         Path rootfs = TestImages.busyboxRootfs(dir);
         TestImages.Archive layered = TestImages.layeredArchive(dir, "layered:1");
-        WharfDaemon d = new WharfDaemon(dir.resolve("daemon"));
-        try (WharfDaemon running = d.start("--storage-driver", driver)) {
+        try (WharfDaemon running = d.start(flags)) {
             assertTrue(running.docker("info").ok().out().contains("Storage Driver: " + driver));
 
             String imported = running.docker("import", "--change", "CMD [\"/bin/sh\"]", "--change", "ENV GREETING=hello",
@@ -78,7 +92,7 @@ class ImagesTest {
             assertTrue(bad.err().contains("invalid reference format"), bad.err());
         }
 
-        try (WharfDaemon restarted = d.start("--storage-driver", driver)) {
+        try (WharfDaemon restarted = d.start(flags)) {
             String images = restarted.docker("images", "--format", "{{.Repository}}:{{.Tag}} {{.ID}}").ok().out();
             assertTrue(images.contains("layered:1") && images.contains("busybox:imported"), images);
             assertEquals(layered.imageId(), restarted.docker("inspect", "--format", "{{.Id}}", "layered:1").ok().out().trim());
@@ -91,6 +105,45 @@ class ImagesTest {
             try (Stream<Path> left = Files.list(layerdb)) {
                 assertEquals(0, left.count(), "no layers are left once no image uses them");
             }
+        }
+    }
+
+    /** kill -9 in the middle of a load: after a restart no layer or image is half there, and nothing else is lost. */
+    @Test
+    void killDuringLoadLeavesNothingHalfDone() throws Exception {
+        TestImages.Archive big = TestImages.bigArchive(dir, "big:1", 8, 8 * 1024 * 1024);
+        WharfDaemon d = new WharfDaemon(dir.resolve("daemon"));
+        try (WharfDaemon running = d.start()) {
+            running.docker("import", TestImages.busyboxRootfs(dir).toString(), "busybox:keep").ok();
+            ProcessBuilder pb = new ProcessBuilder("docker", "-H", "unix://" + running.socket, "load", "-i",
+                    big.file().toString()).redirectErrorStream(true).redirectOutput(dir.resolve("load.out").toFile());
+            pb.environment().put("DOCKER_CONFIG", dir.resolve("docker-config").toString());
+            Process load = pb.start();
+            Path layerTmp = d.dataRoot.resolve("image/overlay2/layerdb/tmp");
+            for (int i = 0; i < 400 && isEmpty(layerTmp); i++) {
+                Thread.sleep(5);
+            }
+            running.kill();
+            load.waitFor();
+        }
+        try (WharfDaemon restarted = d.start()) {
+            assertTrue(isEmpty(d.dataRoot.resolve("image/overlay2/layerdb/tmp")), "half-written layers were swept");
+            restarted.docker("inspect", "busybox:keep").ok();
+            String ids = restarted.docker("images", "-q", "--no-trunc").ok().out();
+            assertFalse(ids.contains(big.imageId()) && restarted.docker("inspect", "big:1").exitCode() != 0);
+            assertTrue(restarted.docker("load", "-i", big.file().toString()).ok().out().contains("Loaded image: big:1"));
+            assertEquals(big.imageId(), restarted.docker("inspect", "--format", "{{.Id}}", "big:1").ok().out().trim());
+            String df = restarted.docker("system", "df").ok().out();
+            assertTrue(df.contains("Images") && df.contains("2 "), df);
+        }
+    }
+
+    private static boolean isEmpty(Path dir) throws Exception {
+        if (!Files.isDirectory(dir)) {
+            return true;
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.findAny().isEmpty();
         }
     }
 
@@ -141,9 +194,10 @@ class ImagesTest {
         } else {
             String chain = TestImages.sha256((layered.diffIds().get(0) + " " + layered.diffIds().get(1))
                     .getBytes(StandardCharsets.US_ASCII));
-            String cacheId = Files.readString(d.dataRoot.resolve("image/vfs/layerdb/sha256").resolve(chain).resolve("cache-id"))
-                    .trim();
-            view = d.dataRoot.resolve("vfs/dir").resolve(cacheId);
+            String cacheId = Files.readString(d.dataRoot.resolve("image").resolve(driver).resolve("layerdb/sha256")
+                    .resolve(chain).resolve("cache-id")).trim();
+            view = driver.equals("btrfs") ? d.dataRoot.resolve("btrfs/subvolumes").resolve(cacheId)
+                    : d.dataRoot.resolve("vfs/dir").resolve(cacheId);
         }
         try {
             Set<String> top;

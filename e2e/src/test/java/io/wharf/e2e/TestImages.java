@@ -81,6 +81,41 @@ final class TestImages {
         return new Archive(file, "sha256:" + id, List.of("sha256:" + d1, "sha256:" + d2));
     }
 
+    /** A docker-archive of {@code layers} layers, each one file of {@code bytesPerLayer} seeded random bytes. */
+    static Archive bigArchive(Path dir, String repoTag, int layers, int bytesPerLayer) throws Exception {
+        java.util.Random random = new java.util.Random(42);
+        List<byte[]> tars = new java.util.ArrayList<>();
+        for (int i = 0; i < layers; i++) {
+            byte[] content = new byte[bytesPerLayer];
+            random.nextBytes(content);
+            String name = "data/layer-" + i + ".bin";
+            tars.add(tar(out -> {
+                dir(out, "data/");
+                file(out, name, content, 0644);
+            }));
+        }
+        StringBuilder diffIds = new StringBuilder();
+        StringBuilder layerPaths = new StringBuilder();
+        for (byte[] t : tars) {
+            String d = sha256(t);
+            diffIds.append(diffIds.isEmpty() ? "" : ",").append("\"sha256:").append(d).append('"');
+            layerPaths.append(layerPaths.isEmpty() ? "" : ",").append('"').append(d).append("/layer.tar\"");
+        }
+        byte[] config = ("{\"architecture\":\"amd64\",\"config\":{},\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\","
+                + "\"diff_ids\":[" + diffIds + "]}}").getBytes(StandardCharsets.UTF_8);
+        String id = sha256(config);
+        Path file = dir.resolve("big.tar");
+        try (TarArchiveOutputStream out = new TarArchiveOutputStream(Files.newOutputStream(file))) {
+            for (byte[] t : tars) {
+                file(out, sha256(t) + "/layer.tar", t, 0644);
+            }
+            file(out, id + ".json", config, 0644);
+            file(out, "manifest.json", ("[{\"Config\":\"" + id + ".json\",\"RepoTags\":[\"" + repoTag + "\"],\"Layers\":["
+                    + layerPaths + "]}]").getBytes(StandardCharsets.UTF_8), 0644);
+        }
+        return new Archive(file, "sha256:" + id, List.of());
+    }
+
     /** A docker-archive whose one layer has the given (hostile) entry. */
     static Path archiveWithLayer(Path dir, TarBody layer) throws Exception {
         byte[] bytes = tar(layer);

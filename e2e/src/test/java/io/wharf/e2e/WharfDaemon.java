@@ -27,9 +27,14 @@ final class WharfDaemon implements AutoCloseable {
     private Process process;
 
     WharfDaemon(Path dir) throws IOException {
+        this(dir, dir.resolve("root"));
+    }
+
+    /** A daemon whose data root is elsewhere than its other files, e.g. on a test filesystem. */
+    WharfDaemon(Path dir, Path dataRoot) throws IOException {
         this.dir = dir;
         this.socket = dir.resolve("wharf.sock");
-        this.dataRoot = dir.resolve("root");
+        this.dataRoot = dataRoot;
         this.execRoot = dir.resolve("exec");
         this.pidFile = dir.resolve("wharf.pid");
         this.deployDir = dir.resolve("deploy");
@@ -120,6 +125,12 @@ final class WharfDaemon implements AutoCloseable {
     /** Sends a signal to the daemon by its pid. */
     void signal(String name) throws Exception {
         new ProcessBuilder("kill", "-" + name, Long.toString(pid())).inheritIO().start().waitFor();
+    }
+
+    /** SIGKILL, as a crash: nothing of the daemon's own shutdown runs. */
+    void kill() throws Exception {
+        process.destroyForcibly();
+        process.waitFor();
     }
 
     /** SIGTERM, then waits; returns the exit code. */

@@ -241,4 +241,53 @@ public final class ImageService {
             }
         } while (removed);
     }
+
+    /**
+     * The /images/json summary of an image; {@code showTag} picks the tags listed (a reference
+     * filter narrows them).
+     */
+    public Map<String, Object> summary(ImageStore.Image image, java.util.function.Predicate<String> showTag) {
+        List<io.wharf.core.spi.reference.Reference> refs = references.referencesTo(image.id());
+        Map<String, String> labels = labels(image);
+        long size = size(image);
+        Map<String, Object> summary = new java.util.LinkedHashMap<>();
+        summary.put("Containers", -1);
+        summary.put("Created", createdSeconds(image));
+        summary.put("Id", image.id().toString());
+        summary.put("Labels", labels.isEmpty() ? null : labels);
+        summary.put("ParentId", "");
+        summary.put("RepoDigests", refs.stream().filter(r -> r.digest().isPresent()).map(r -> r.familiarString()).sorted()
+                .toList());
+        summary.put("RepoTags", refs.stream().filter(r -> r.tag().isPresent()).map(r -> r.familiarString())
+                .filter(showTag).sorted().toList());
+        summary.put("SharedSize", -1);
+        summary.put("Size", size);
+        summary.put("VirtualSize", size);
+        return summary;
+    }
+
+    /** Unix seconds of an image's "created" time (0 when it has none). */
+    public static long createdSeconds(ImageStore.Image image) {
+        try {
+            return OffsetDateTime.parse(image.json().path("created").asText()).toEpochSecond();
+        } catch (RuntimeException e) {
+            return 0;
+        }
+    }
+
+    public static Map<String, String> labels(ImageStore.Image image) {
+        Map<String, String> labels = new java.util.LinkedHashMap<>();
+        image.json().path("config").path("Labels").fields().forEachRemaining(e -> labels.put(e.getKey(), e.getValue().asText()));
+        return labels;
+    }
+
+    /** The sum of the sizes of every layer the store holds (`docker system df`'s LayersSize). */
+    public long layersSize() {
+        long total = 0;
+        for (Digest chain : layers.chainIds()) {
+            Layer l = layers.get(chain);
+            total += l == null ? 0 : l.size();
+        }
+        return total;
+    }
 }

@@ -85,7 +85,7 @@ final class GraphDriverSelector {
         } catch (NotSupportedException e) {
             throw new ConfigException("error initializing graphdriver: " + name + " is not supported here: " + e.getMessage());
         } catch (IOException | RuntimeException e) {
-            throw new ConfigException("error initializing graphdriver: " + name + ": " + e.getMessage());
+            throw new ConfigException("error initializing graphdriver: " + e.getMessage());
         }
     }
 

@@ -48,6 +48,7 @@ public final class StorageSetup {
     @Reference
     private DaemonContext daemon;
 
+    private volatile BundleContext context;
     private volatile Thread chooser;
     private volatile GraphDriver driver;
     private volatile ServiceRegistration<StorageService> registration;
@@ -62,7 +63,9 @@ public final class StorageSetup {
     void removeFactory(GraphDriverFactory factory, Map<String, Object> props) {
         factories.values().remove(factory);
         GraphDriver inUse = driver;
-        if (inUse != null && inUse.name().equals(props.get(GraphDriverFactory.NAME))) {
+        BundleContext ctx = context;
+        boolean frameworkStopping = ctx != null && ctx.getBundle(0).getState() == Bundle.STOPPING;
+        if (inUse != null && !frameworkStopping && inUse.name().equals(props.get(GraphDriverFactory.NAME))) {
             LOG.error("the bundle of storage driver {}, which is in use, went away; restart the daemon once it is back",
                     inUse.name());
         }
@@ -70,6 +73,7 @@ public final class StorageSetup {
 
     @Activate
     void activate(BundleContext context) {
+        this.context = context;
         chooser = Thread.ofPlatform().name("storage-setup").start(() -> choose(context));
     }
 

@@ -97,6 +97,24 @@ public final class SystemService implements SystemBackend {
     }
 
     @Override
+    public Map<String, Object> diskUsage() {
+        List<Map<String, Object>> summaries = new java.util.ArrayList<>();
+        for (var image : images.images().all()) {
+            Map<String, Object> summary = images.summary(image, t -> true);
+            summary.put("Containers", 0);
+            summary.put("SharedSize", 0);
+            summaries.add(summary);
+        }
+        Map<String, Object> df = new LinkedHashMap<>();
+        df.put("LayersSize", images.layersSize());
+        df.put("Images", summaries);
+        df.put("Containers", List.of());
+        df.put("Volumes", List.of());
+        df.put("BuildCache", List.of());
+        return df;
+    }
+
+    @Override
     public Map<String, Object> info() {
         DaemonConfig config = daemon.config();
         Map<String, Object> i = new LinkedHashMap<>();

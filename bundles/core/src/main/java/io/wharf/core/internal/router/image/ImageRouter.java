@@ -66,32 +66,17 @@ public final class ImageRouter implements Router {
         Long since = filters.has("since") ? createdOf(filters.get("since").iterator().next()) : null;
         List<Map<String, Object>> out = new ArrayList<>();
         for (ImageStore.Image image : images.images().all()) {
-            List<io.wharf.core.spi.reference.Reference> refs = images.references().referencesTo(image.id());
             // A reference filter also narrows the tags shown to the matching ones, as in dockerd.
-            List<String> tags = refs.stream().filter(r -> r.tag().isPresent()).map(r -> r.familiarString())
-                    .filter(t -> filters.matchesAny("reference", pattern -> glob(pattern, t))).sorted().toList();
-            List<String> digests = refs.stream().filter(r -> r.digest().isPresent()).map(r -> r.familiarString()).sorted()
-                    .toList();
-            boolean dangling = refs.isEmpty();
-            long created = createdSeconds(image);
+            Map<String, Object> summary = images.summary(image,
+                    t -> filters.matchesAny("reference", pattern -> glob(pattern, t)));
+            boolean dangling = images.references().referencesTo(image.id()).isEmpty();
+            long created = (Long) summary.get("Created");
             if ((filters.has("dangling") && !filters.matchesAny("dangling", v -> Boolean.parseBoolean(v) == dangling))
                     || !filters.matchesLabels("label", labels(image))
                     || (before != null && created >= before) || (since != null && created <= since)
-                    || (filters.has("reference") && tags.isEmpty())) {
+                    || (filters.has("reference") && ((List<?>) summary.get("RepoTags")).isEmpty())) {
                 continue;
             }
-            long size = images.size(image);
-            Map<String, Object> summary = new LinkedHashMap<>();
-            summary.put("Containers", -1);
-            summary.put("Created", created);
-            summary.put("Id", image.id().toString());
-            summary.put("Labels", labels(image).isEmpty() ? null : labels(image));
-            summary.put("ParentId", "");
-            summary.put("RepoDigests", digests);
-            summary.put("RepoTags", tags);
-            summary.put("SharedSize", -1);
-            summary.put("Size", size);
-            summary.put("VirtualSize", size);
             out.add(summary);
         }
         out.sort(Comparator.comparing((Map<String, Object> m) -> (Long) m.get("Created")).reversed());
@@ -105,21 +90,12 @@ public final class ImageRouter implements Router {
     }
 
     private long createdOf(String name) {
-        return createdSeconds(images.resolve(name));
+        return ImageService.createdSeconds(images.resolve(name));
     }
 
-    private static long createdSeconds(ImageStore.Image image) {
-        try {
-            return java.time.OffsetDateTime.parse(image.json().path("created").asText()).toEpochSecond();
-        } catch (RuntimeException e) {
-            return 0;
-        }
-    }
 
     private static Map<String, String> labels(ImageStore.Image image) {
-        Map<String, String> labels = new LinkedHashMap<>();
-        image.json().path("config").path("Labels").fields().forEachRemaining(e -> labels.put(e.getKey(), e.getValue().asText()));
-        return labels;
+        return ImageService.labels(image);
     }
 
     private void inspect(ApiRequest req, ApiResponse resp) throws Exception {

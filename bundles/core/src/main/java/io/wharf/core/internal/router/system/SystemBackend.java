@@ -17,4 +17,7 @@ public interface SystemBackend {
     Map<String, String> pingHeaders();
 
     EventHub.Subscription subscribeEvents();
+
+    /** GET /system/df: disk usage of images (containers, volumes and build cache when they exist). */
+    Map<String, Object> diskUsage();
 }

@@ -11,7 +11,7 @@ import io.wharf.core.spi.http.ApiResponse;
 import io.wharf.core.spi.router.Route;
 import io.wharf.core.spi.router.Router;
 
-/** /_ping, /version, /info and /events. */
+/** /_ping, /version, /info, /events and /system/df. */
 @Component(service = Router.class)
 public final class SystemRouter implements Router {
 
@@ -27,7 +27,8 @@ public final class SystemRouter implements Router {
                 Route.head("/_ping", this::ping),
                 Route.get("/version", (req, resp) -> resp.json(200, backend.version())),
                 Route.get("/info", (req, resp) -> resp.json(200, backend.info())),
-                Route.get("/events", events::handle));
+                Route.get("/events", events::handle),
+                Route.get("/system/df", (req, resp) -> resp.json(200, backend.diskUsage())));
     }
 
     @Override
