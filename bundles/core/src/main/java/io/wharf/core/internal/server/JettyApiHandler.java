@@ -4,57 +4,36 @@ import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
-import org.eclipse.jetty.util.thread.Invocable;
 
 /**
  * The root Jetty handler: every request goes to the dispatcher; errors become dockerd's JSON
- * answer. Most routes block (they call containerd, disks and syscalls) and run on a worker
- * thread; routes marked non-blocking (such as /_ping) run on the thread that read the request,
- * which spares a thread hand-off per request. Hence the handler is of type EITHER: when Jetty
- * invokes it in non-blocking mode, it hands blocking routes to the thread pool itself.
+ * answer. Blocking by design, since routes call containerd, disks and syscalls.
  */
 final class JettyApiHandler extends Handler.Abstract {
 
     private final ApiDispatcher dispatcher;
 
     JettyApiHandler(ApiDispatcher dispatcher) {
-        super(InvocationType.EITHER);
+        super(InvocationType.BLOCKING);
         this.dispatcher = dispatcher;
     }
 
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
-        ServerRequest req;
-        try {
-            req = new ServerRequest(request);
-        } catch (RuntimeException e) {
-            fail(request, new ServerResponse(response, callback), e);
-            return true;
-        }
-        if (Invocable.isNonBlockingInvocation() && !dispatcher.neverBlocks(req)) {
-            request.getComponents().getThreadPool().execute(() -> serve(req, request, response, callback));
-        } else {
-            serve(req, request, response, callback);
-        }
-        return true;
-    }
-
-    private void serve(ServerRequest req, Request request, Response response, Callback callback) {
         ServerResponse resp = new ServerResponse(response, callback);
         try {
-            dispatcher.dispatch(req, resp);
+            dispatcher.dispatch(new ServerRequest(request), resp);
             resp.finish();
         } catch (Throwable error) {
-            fail(request, resp, error);
+            String method = request.getMethod();
+            String uri = request.getHttpURI().getPathQuery();
+            ErrorMapper.Answer answer = ErrorMapper.answer(error, method, uri);
+            if (resp.committed()) {
+                resp.abort(error);
+            } else {
+                resp.json(answer.status(), answer.body());
+            }
         }
-    }
-
-    private static void fail(Request request, ServerResponse resp, Throwable error) {
-        ErrorMapper.Answer answer = ErrorMapper.answer(error, request.getMethod(), request.getHttpURI().getPathQuery());
-        if (resp.committed()) {
-            resp.abort(error);
-        } else {
-            resp.json(answer.status(), answer.body());
-        }
+        return true;
     }
 }
