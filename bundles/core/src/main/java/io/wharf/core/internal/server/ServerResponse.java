@@ -72,8 +72,9 @@ final class ServerResponse implements ApiResponse {
         response.write(true, buf.flip(), callback);
     }
 
+    /** A complete answer may still replace a stream that has sent nothing yet (an early error). */
     private void checkOpen() {
-        if (completed || stream != null) {
+        if (completed || (stream != null && response.isCommitted())) {
             throw new IllegalStateException("the response was already written");
         }
     }

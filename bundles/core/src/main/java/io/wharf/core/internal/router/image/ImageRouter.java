@@ -248,15 +248,32 @@ public final class ImageRouter implements Router {
         resp.status(200);
         resp.header("Content-Type", "application/json");
         OutputStream out = resp.stream();
-        archives.load(req.body(), line -> {
-            try {
-                out.write(Json.bytes(Map.of("stream", line + "\n")));
-                out.write('\n');
-                out.flush();
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        });
+        try {
+            archives.load(req.body(), line -> {
+                try {
+                    out.write(Json.bytes(Map.of("stream", line + "\n")));
+                    out.write('\n');
+                    out.flush();
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+        } catch (Exception e) {
+            streamError(resp, out, e);
+        }
+    }
+
+    /**
+     * As dockerd: an error before anything was streamed is an ordinary error answer; after that,
+     * it becomes the stream's last message, which the CLI prints and exits non-zero on.
+     */
+    private static void streamError(ApiResponse resp, OutputStream out, Exception e) throws Exception {
+        if (!resp.committed()) {
+            throw e;
+        }
+        String message = e.getMessage() == null ? e.toString() : e.getMessage();
+        out.write(Json.bytes(Map.of("errorDetail", Map.of("message", message), "error", message)));
+        out.write('\n');
     }
 
     private void save(List<String> names, ApiResponse resp) throws Exception {
