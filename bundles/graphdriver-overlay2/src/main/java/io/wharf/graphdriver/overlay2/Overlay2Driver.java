@@ -140,11 +140,19 @@ final class Overlay2Driver implements GraphDriver, DiffDriver {
                 lowers.append(lowers.isEmpty() ? "" : ":").append(home.resolve(l));
             }
             String data = "lowerdir=" + lowers + ",upperdir=" + dir.resolve("diff") + ",workdir=" + dir.resolve("work");
-            if (data.length() > MAX_MOUNT_DATA) {
-                throw new IOException("overlay2: layer " + id + " has too many lower layers for one mount ("
-                        + data.length() + " bytes of mount options)");
+            if (data.length() <= MAX_MOUNT_DATA) {
+                Mounts.mount("overlay", merged, "overlay", 0, data);
+            } else {
+                // As moby does: the same mount with paths relative to home, which the short l/ links
+                // keep within one page for 128 layers, mounted from home.
+                String relative = "lowerdir=" + Files.readString(dir.resolve("lower")).trim() + ",upperdir=" + id
+                        + "/diff,workdir=" + id + "/work";
+                if (relative.length() > MAX_MOUNT_DATA) {
+                    throw new IOException("overlay2: layer " + id + " has too many lower layers for one mount ("
+                            + relative.length() + " bytes of mount options)");
+                }
+                Mounts.mountFrom(home, "overlay", merged, "overlay", 0, relative);
             }
-            Mounts.mount("overlay", merged, "overlay", 0, data);
         }
         mountCounts.put(id, count + 1);
         return merged;

@@ -29,6 +29,11 @@ public final class Mounts {
             ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.ADDRESS));
     private static final MethodHandle UMOUNT2 = function("umount2",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+    private static final MethodHandle UNSHARE = function("unshare", FunctionDescriptor.of(ValueLayout.JAVA_INT,
+            ValueLayout.JAVA_INT));
+    private static final MethodHandle CHDIR = function("chdir", FunctionDescriptor.of(ValueLayout.JAVA_INT,
+            ValueLayout.ADDRESS));
+    private static final int CLONE_FS = 0x200;
     private static final MethodHandle STRERROR = LINKER.downcallHandle(LINKER.defaultLookup().find("strerror").orElseThrow(),
             FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
 
@@ -54,6 +59,50 @@ public final class Mounts {
             throw e;
         } catch (Throwable t) {
             throw new IOException("mount " + target + " failed", t);
+        }
+    }
+
+    /**
+     * mount(2) with the relative paths in {@code data} resolved from {@code dir} (moby's
+     * {@code mountFrom}), for mount data that would not fit the kernel's one page with absolute
+     * paths. The call runs on a platform thread of its own that first leaves the process's shared
+     * working directory (unshare(CLONE_FS)) and then changes into {@code dir}, so no other thread of
+     * the JVM ever sees the change; the thread ends with the call.
+     */
+    public static void mountFrom(Path dir, String source, Path target, String fsType, long flags, String data)
+            throws IOException {
+        IOException[] failure = new IOException[1];
+        Thread thread = Thread.ofPlatform().name("mount-from " + dir).unstarted(() -> {
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment state = arena.allocate(CAPTURE);
+                if ((int) UNSHARE.invokeExact(state, CLONE_FS) != 0) {
+                    throw new IOException("unshare(CLONE_FS): " + strerror((int) ERRNO.get(state, 0L)));
+                }
+                if ((int) CHDIR.invokeExact(state, str(arena, dir.toString())) != 0) {
+                    throw new IOException("chdir " + dir + ": " + strerror((int) ERRNO.get(state, 0L)));
+                }
+                mount(source, target, fsType, flags, data);
+            } catch (IOException e) {
+                failure[0] = e;
+            } catch (Throwable t) {
+                failure[0] = new IOException("mount " + target + " from " + dir + " failed", t);
+            }
+        });
+        thread.start();
+        boolean interrupted = false;
+        while (true) {
+            try {
+                thread.join();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true; // the mount is short; wait for it rather than leave it half known
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        if (failure[0] != null) {
+            throw failure[0];
         }
     }
 
