@@ -123,7 +123,7 @@ public final class ImageService {
         Layer layer = layers.register(tar, null);
         String created = OffsetDateTime.now(java.time.ZoneOffset.UTC).toString();
         ObjectNode image = Json.MAPPER.createObjectNode();
-        image.put("architecture", "amd64");
+        image.put("architecture", goArch());
         image.set("config", config);
         image.put("created", created);
         ObjectNode history = image.putArray("history").addObject();
@@ -289,5 +289,15 @@ public final class ImageService {
             total += l == null ? 0 : l.size();
         }
         return total;
+    }
+
+    /** The host's architecture as image configs name it (Go's GOARCH). */
+    static String goArch() {
+        String arch = System.getProperty("os.arch");
+        return switch (arch) {
+            case "aarch64" -> "arm64";
+            case "x86_64" -> "amd64";
+            default -> arch;
+        };
     }
 }
