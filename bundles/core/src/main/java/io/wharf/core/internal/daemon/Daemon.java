@@ -26,6 +26,7 @@ import io.wharf.core.internal.config.ConfigLoader;
 import io.wharf.core.internal.config.DaemonCommandLine;
 import io.wharf.core.internal.config.DaemonConfig;
 import io.wharf.core.internal.platform.Libc;
+import io.wharf.core.spi.daemon.DaemonInfo;
 import io.wharf.core.spi.events.Event;
 import io.wharf.core.spi.events.EventPublisher;
 import io.wharf.logging.LogSettings;
@@ -34,8 +35,9 @@ import sun.misc.Signal;
 /**
  * dockerd's start-up path up to NewDaemon, driven by the launcher's arguments: command line and
  * daemon.json, root check, umask, data and exec roots, pidfile, tmp dir, daemon ID, kernel
- * tunables. Then it offers the {@link DaemonContext} that the API server and routers wait for,
- * and handles SIGHUP (reload) and SIGUSR1 (thread dump).
+ * tunables. Then it offers the {@link DaemonContext} that the API server and routers wait for
+ * (also as the {@link DaemonInfo} that other bundles wait for), and handles SIGHUP (reload) and
+ * SIGUSR1 (thread dump).
  *
  * <p>The launcher is a service of type {@link IntConsumer} (the exit request) with the properties
  * {@value #LAUNCHER_PROPERTY}=true and {@value #ARGS_PROPERTY} (the command line as a String[]).
@@ -53,7 +55,7 @@ public final class Daemon {
     private DaemonCommandLine commandLine;
     private DaemonContext context;
     private PidFile pidFile;
-    private ServiceRegistration<DaemonContext> registration;
+    private ServiceRegistration<?> registration;
     private final Map<String, sun.misc.SignalHandler> previousHandlers = new LinkedHashMap<>();
 
     @Activate
@@ -90,7 +92,8 @@ public final class Daemon {
         }
         handleSignal("HUP", this::reload);
         handleSignal("USR1", this::dumpThreads);
-        registration = bundleContext.registerService(DaemonContext.class, context, null);
+        registration = bundleContext.registerService(
+                new String[] { DaemonContext.class.getName(), DaemonInfo.class.getName() }, context, null);
     }
 
     private DaemonContext start(DaemonConfig config, IntConsumer exit) throws StartupException {

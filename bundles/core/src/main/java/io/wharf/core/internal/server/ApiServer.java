@@ -33,6 +33,7 @@ import io.wharf.core.internal.config.ListenAddress;
 import io.wharf.core.internal.daemon.DaemonContext;
 import io.wharf.core.internal.events.EventHub;
 import io.wharf.core.internal.storage.StorageService;
+import io.wharf.core.spi.runtime.RuntimeInfo;
 
 /**
  * Jetty on every -H address once the daemon has started: unix sockets (mode 0660, --group),
@@ -52,8 +53,9 @@ public final class ApiServer {
 
     @Activate
     public ApiServer(@Reference DaemonContext daemon, @Reference ApiDispatcher dispatcher, @Reference EventHub events,
-            @Reference StorageService storage) {
-        // storage: like dockerd, serve the API only once NewDaemon has set up the stores.
+            @Reference StorageService storage, @Reference RuntimeInfo runtime) {
+        // storage and runtime: like dockerd, serve the API only once NewDaemon has set up the stores
+        // and containerd answers.
         this.daemon = daemon;
         this.events = events;
         DaemonConfig config = daemon.config();

@@ -10,6 +10,8 @@ import java.util.Map;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 
 import io.wharf.core.internal.config.DaemonConfig;
 import io.wharf.core.internal.daemon.DaemonContext;
@@ -19,11 +21,15 @@ import io.wharf.core.internal.image.ImageService;
 import io.wharf.core.internal.storage.StorageService;
 import io.wharf.core.internal.router.system.SystemBackend;
 import io.wharf.core.internal.server.ApiVersions;
+import io.wharf.core.spi.runtime.ContainerdVersion;
+import io.wharf.core.spi.runtime.OciRuntime;
+import io.wharf.core.spi.runtime.RuntimeInfo;
 
 /**
  * The daemon's answers to /info and /version in the shapes dockerd gives. Parts that later
  * subsystems own (containers, images, storage driver, plugins, runtimes) are present, typed as
- * dockerd types them, and empty until those subsystems fill them.
+ * dockerd types them, and empty until those subsystems fill them. containerd and its OCI runtime
+ * come from the {@link RuntimeInfo} service while there is one.
  */
 @Component(service = SystemBackend.class)
 public final class SystemService implements SystemBackend {
@@ -37,7 +43,11 @@ public final class SystemService implements SystemBackend {
     private final ImageService images;
     private final HostFacts host = HostFacts.read();
     private final Map<String, Object> version;
+    private final Map<String, Object> engine;
     private final Map<String, String> pingHeaders;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile RuntimeInfo runtime;
 
     @Activate
     public SystemService(@Reference DaemonContext daemon, @Reference EventHub events, @Reference StorageService storage,
@@ -46,13 +56,36 @@ public final class SystemService implements SystemBackend {
         this.events = events;
         this.storage = storage;
         this.images = images;
+        this.engine = engineComponent();
         this.version = buildVersion();
         this.pingHeaders = Map.of("Builder-Version", "1", "Swarm", "inactive");
     }
 
+    /** The engine's fixed version answer, with the components running now (dockerd's fillPlatformVersion). */
     @Override
     public Map<String, Object> version() {
-        return version;
+        Map<String, Object> v = new LinkedHashMap<>(version);
+        List<Map<String, Object>> components = new java.util.ArrayList<>();
+        components.add(engine);
+        RuntimeInfo r = runtime;
+        if (r != null) {
+            ContainerdVersion containerd = r.containerd();
+            components.add(component("containerd", containerd.version(), Map.of("GitCommit", containerd.revision())));
+            OciRuntime oci = r.defaultRuntime();
+            if (!oci.version().isEmpty()) {
+                components.add(component(oci.name(), oci.version(), Map.of("GitCommit", oci.commit())));
+            }
+        }
+        v.put("Components", components);
+        return v;
+    }
+
+    private static Map<String, Object> component(String name, String version, Map<String, ?> details) {
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("Name", name);
+        c.put("Version", version);
+        c.put("Details", details);
+        return c;
     }
 
     @Override
@@ -65,22 +98,30 @@ public final class SystemService implements SystemBackend {
         return events.subscribe();
     }
 
-    private Map<String, Object> buildVersion() {
-        String runtime = "java" + Runtime.version().feature() + " (" + Runtime.version() + ")";
-        String buildTime = WharfVersion.buildTime();
+    private Map<String, Object> engineComponent() {
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("ApiVersion", ApiVersions.MAX.toString());
         details.put("Arch", host.goArch());
-        details.put("BuildTime", buildTime);
+        details.put("BuildTime", WharfVersion.buildTime());
         details.put("Experimental", Boolean.toString(daemon.config().experimental()));
         details.put("GitCommit", WharfVersion.commit());
-        details.put("GoVersion", runtime);
+        details.put("GoVersion", javaVersion());
         details.put("KernelVersion", host.kernelVersion());
         details.put("MinAPIVersion", ApiVersions.MIN.toString());
         details.put("Os", "linux");
+        return component("Engine", WharfVersion.version(), details);
+    }
+
+    private static String javaVersion() {
+        return "java" + Runtime.version().feature() + " (" + Runtime.version() + ")";
+    }
+
+    private Map<String, Object> buildVersion() {
+        String runtime = javaVersion();
+        String buildTime = WharfVersion.buildTime();
         Map<String, Object> v = new LinkedHashMap<>();
         v.put("Platform", Map.of("Name", "Wharf Engine"));
-        v.put("Components", List.of(Map.of("Name", "Engine", "Version", WharfVersion.version(), "Details", details)));
+        v.put("Components", List.of(engine));
         v.put("Version", WharfVersion.version());
         v.put("ApiVersion", ApiVersions.MAX.toString());
         v.put("MinAPIVersion", ApiVersions.MIN.toString());
@@ -166,14 +207,19 @@ public final class SystemService implements SystemBackend {
         i.put("Labels", config.labels());
         i.put("ExperimentalBuild", config.experimental());
         i.put("ServerVersion", WharfVersion.version());
-        i.put("Runtimes", Map.of());
-        i.put("DefaultRuntime", "runc");
+        RuntimeInfo r = runtime;
+        OciRuntime oci = r == null ? null : r.defaultRuntime();
+        i.put("Runtimes", oci == null ? Map.of() : Map.of(oci.name(), Map.of("path", oci.path())));
+        i.put("DefaultRuntime", oci == null ? "runc" : oci.name());
         i.put("Swarm", swarm());
         i.put("LiveRestoreEnabled", config.bool("live-restore"));
         i.put("Isolation", "");
         i.put("InitBinary", "docker-init");
-        i.put("ContainerdCommit", Map.of("ID", "", "Expected", ""));
-        i.put("RuncCommit", Map.of("ID", "", "Expected", ""));
+        // dockerd sets Expected to the ID it found.
+        String containerdCommit = r == null ? "" : r.containerd().revision();
+        String runcCommit = oci == null ? "" : oci.commit();
+        i.put("ContainerdCommit", Map.of("ID", containerdCommit, "Expected", containerdCommit));
+        i.put("RuncCommit", Map.of("ID", runcCommit, "Expected", runcCommit));
         i.put("InitCommit", Map.of("ID", "", "Expected", ""));
         i.put("SecurityOptions", List.of("name=seccomp,profile=builtin"));
         i.put("Warnings", daemon.warnings());

@@ -1,0 +1,31 @@
+package io.wharf.containerd.internal;
+
+import io.wharf.core.spi.runtime.ContainerdVersion;
+import io.wharf.core.spi.runtime.OciRuntime;
+import io.wharf.core.spi.runtime.RuntimeInfo;
+
+/** containerd's version as it last answered, and runc's as read once at start. */
+final class ContainerdRuntimeInfo implements RuntimeInfo {
+
+    private final OciRuntime runtime;
+    private volatile ContainerdVersion containerd;
+
+    ContainerdRuntimeInfo(OciRuntime runtime, ContainerdVersion containerd) {
+        this.runtime = runtime;
+        this.containerd = containerd;
+    }
+
+    void update(ContainerdVersion version) {
+        containerd = version;
+    }
+
+    @Override
+    public ContainerdVersion containerd() {
+        return containerd;
+    }
+
+    @Override
+    public OciRuntime defaultRuntime() {
+        return runtime;
+    }
+}
