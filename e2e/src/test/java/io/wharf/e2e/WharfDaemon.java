@@ -102,6 +102,7 @@ final class WharfDaemon implements AutoCloseable {
             }
             Thread.sleep(50);
         }
+        process.destroyForcibly().waitFor();
         throw new AssertionError("wharfd did not answer /_ping within " + timeout + ":\n" + logText());
     }
 
