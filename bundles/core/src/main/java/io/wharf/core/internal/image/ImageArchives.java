@@ -47,7 +47,9 @@ public final class ImageArchives {
                 }
             }
         }
-        TarArchiveOutputStream tar = new TarArchiveOutputStream(out);
+        // Large writes: the tar writer's 512-byte records would each be a write to the socket.
+        java.io.BufferedOutputStream buffered = new java.io.BufferedOutputStream(out, 1 << 20);
+        TarArchiveOutputStream tar = new TarArchiveOutputStream(buffered);
         tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
         List<Map<String, Object>> manifest = new ArrayList<>();
         java.util.Set<Digest> written = new java.util.HashSet<>();
@@ -75,7 +77,7 @@ public final class ImageArchives {
         byte[] manifestBytes = Json.bytes(manifest);
         putFile(tar, "manifest.json", manifestBytes.length, new java.io.ByteArrayInputStream(manifestBytes));
         tar.finish();
-        tar.flush();
+        buffered.flush();
     }
 
     private static void putFile(TarArchiveOutputStream tar, String name, long size, InputStream content) throws IOException {
@@ -113,6 +115,15 @@ public final class ImageArchives {
         if (!manifest.isArray()) {
             throw new InvalidParameterException("invalid manifest.json: expected an array");
         }
+        java.util.Set<Path> seen = new java.util.HashSet<>();
+        java.util.Set<Path> shared = new java.util.HashSet<>();
+        for (JsonNode entry : manifest) {
+            for (JsonNode l : entry.path("Layers")) {
+                if (!seen.add(inside(dir, l.asText()))) {
+                    shared.add(inside(dir, l.asText()));
+                }
+            }
+        }
         for (JsonNode entry : manifest) {
             List<Path> layerFiles = new ArrayList<>();
             for (JsonNode l : entry.path("Layers")) {
@@ -120,7 +131,7 @@ public final class ImageArchives {
             }
             List<String> tags = new ArrayList<>();
             entry.path("RepoTags").forEach(t -> tags.add(t.asText()));
-            loadImage(Files.readAllBytes(inside(dir, entry.path("Config").asText())), layerFiles, tags, progress);
+            loadImage(Files.readAllBytes(inside(dir, entry.path("Config").asText())), layerFiles, shared, tags, progress);
         }
     }
 
@@ -141,8 +152,9 @@ public final class ImageArchives {
             if (!name.isEmpty() && !name.matches("[\\w][\\w.-]{0,127}")) {
                 tags.add(name);
             }
-            loadImage(Files.readAllBytes(blob(dir, manifest.path("config").path("digest").asText())), layerFiles, tags,
-                    progress);
+            // OCI blobs are shared by digest between manifests: keep every one for the next.
+            loadImage(Files.readAllBytes(blob(dir, manifest.path("config").path("digest").asText())), layerFiles,
+                    java.util.Set.copyOf(layerFiles), tags, progress);
         }
     }
 
@@ -151,8 +163,8 @@ public final class ImageArchives {
         return inside(dir, "blobs/" + d.algorithm() + "/" + d.encoded());
     }
 
-    private void loadImage(byte[] config, List<Path> layerFiles, List<String> tags, Consumer<String> progress)
-            throws IOException {
+    private void loadImage(byte[] config, List<Path> layerFiles, java.util.Set<Path> shared, List<String> tags,
+            Consumer<String> progress) throws IOException {
         JsonNode json = Json.MAPPER.readTree(config);
         List<String> diffIds = new ArrayList<>();
         json.path("rootfs").path("diff_ids").forEach(d -> diffIds.add(d.asText()));
@@ -165,9 +177,15 @@ public final class ImageArchives {
             Digest expected = Digest.parse(diffIds.get(i));
             Digest next = Layer.chainId(chain, expected);
             if (!service.layers().exists(next)) {
+                Path file = layerFiles.get(i);
                 Layer layer;
-                try (InputStream in = Files.newInputStream(layerFiles.get(i))) {
-                    layer = service.layers().register(in, chain);
+                if (shared.contains(file)) {
+                    // Named by more than one image of the archive: read it, keep it for the next.
+                    try (InputStream in = Files.newInputStream(file)) {
+                        layer = service.layers().register(in, chain);
+                    }
+                } else {
+                    layer = service.layers().register(file, chain);
                 }
                 if (!layer.diffId().equals(expected)) {
                     service.layers().remove(layer.chainId());
@@ -195,7 +213,7 @@ public final class ImageArchives {
 
     /** Unpacks the outer archive: regular files and directories only, and never outside {@code dir}. */
     private static void unpack(InputStream archive, Path dir) throws IOException {
-        TarArchiveInputStream tar = new TarArchiveInputStream(archive);
+        TarArchiveInputStream tar = new TarArchiveInputStream(new java.io.BufferedInputStream(archive, 1 << 20));
         Map<Path, String> links = new LinkedHashMap<>();
         for (TarArchiveEntry e = tar.getNextEntry(); e != null; e = tar.getNextEntry()) {
             Path target = inside(dir, e.getName());

@@ -105,21 +105,65 @@ public final class LayerStore {
      * ID is already known is not stored twice.
      */
     public synchronized Layer register(InputStream tar, Digest parent) throws IOException {
+        return register(parent, (tmp, digester, apply) -> {
+            try (OutputStream copy = Files.newOutputStream(tmp.resolve("layer.tar"));
+                    InputStream plain = decompressed(tar);
+                    InputStream teed = new TeeInputStream(plain, digester.wrap(copy))) {
+                long size = apply.unpack(teed);
+                teed.transferTo(OutputStream.nullOutputStream());
+                return size;
+            }
+        });
+    }
+
+    /**
+     * Registers a layer tar that is a file on the data root's filesystem (as `docker load`
+     * spools them): a plain tar is read once and then moved in as the layer's blob, not copied.
+     */
+    public synchronized Layer register(Path tarFile, Digest parent) throws IOException {
+        try (InputStream probe = Files.newInputStream(tarFile)) {
+            if (probe.read() == 0x1f) {
+                try (InputStream compressed = Files.newInputStream(tarFile)) {
+                    return register(compressed, parent);
+                }
+            }
+        }
+        return register(parent, (tmp, digester, apply) -> {
+            long size;
+            try (InputStream in = new BufferedInputStream(digester.wrap(Files.newInputStream(tarFile)), 1 << 16)) {
+                size = apply.unpack(new NonClosingInputStream(in));
+                in.transferTo(OutputStream.nullOutputStream());
+            }
+            Files.move(tarFile, tmp.resolve("layer.tar"));
+            return size;
+        });
+    }
+
+    /** How a layer's tar reaches its temporary directory and the driver. */
+    @FunctionalInterface
+    private interface Unpacking {
+        long run(Path tmp, Digest.Digester digester, Applier apply) throws IOException;
+    }
+
+    @FunctionalInterface
+    private interface Applier {
+        long unpack(InputStream plainTar) throws IOException;
+    }
+
+    private Layer register(Digest parent, Unpacking unpacking) throws IOException {
         Layer parentLayer = parent == null ? null : layers.get(parent);
         if (parent != null && parentLayer == null) {
             throw new IOException("parent layer " + parent + " does not exist");
         }
+        String parentCacheId = parentLayer == null ? null : parentLayer.cacheId();
         Path tmp = Files.createDirectory(root.resolve("tmp").resolve(randomId()));
         String cacheId = randomId();
         Files.writeString(tmp.resolve("cache-id"), cacheId);
-        driver.create(cacheId, parentLayer == null ? null : parentLayer.cacheId());
+        driver.create(cacheId, parentCacheId);
         Digest.Digester digester = Digest.sha256Digester();
         long size;
-        try (OutputStream copy = Files.newOutputStream(tmp.resolve("layer.tar"));
-                InputStream plain = decompressed(tar);
-                InputStream teed = new TeeInputStream(plain, digester.wrap(copy))) {
-            size = diff.applyDiff(cacheId, parentLayer == null ? null : parentLayer.cacheId(), teed);
-            teed.transferTo(OutputStream.nullOutputStream());
+        try {
+            size = unpacking.run(tmp, digester, plain -> diff.applyDiff(cacheId, parentCacheId, plain));
         } catch (IOException | RuntimeException e) {
             driver.remove(cacheId);
             deleteTree(tmp);
@@ -209,6 +253,18 @@ public final class LayerStore {
             for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
                 Files.delete(p);
             }
+        }
+    }
+
+    /** Lets the reader close its view without closing the stream the store still drains. */
+    private static final class NonClosingInputStream extends FilterInputStream {
+        NonClosingInputStream(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public void close() {
+            // the store drains and closes the underlying stream
         }
     }
 
