@@ -48,9 +48,15 @@ public final class ImageService {
         this.storage = storage;
         this.events = events;
         Path root = daemon.config().dataRoot().resolve("image").resolve(storage.driver().name());
-        this.layers = new LayerStore(root.resolve("layerdb"), storage.driver(), storage.diff());
-        this.images = new ImageStore(root.resolve("imagedb"));
-        this.references = new ReferenceStore(root.resolve("repositories.json"));
+        try {
+            this.layers = new LayerStore(root.resolve("layerdb"), storage.driver(), storage.diff());
+            this.images = new ImageStore(root.resolve("imagedb"));
+            this.references = new ReferenceStore(root.resolve("repositories.json"));
+        } catch (IOException | RuntimeException e) {
+            // Without its image store the daemon cannot serve; say why and stop, as dockerd does.
+            daemon.fail("loading the image store under " + root + ": " + e.getMessage());
+            throw e;
+        }
         this.tmpDir = daemon.config().dataRoot().resolve("tmp");
     }
 

@@ -59,8 +59,10 @@ public final class LayerStore {
     private void load() throws IOException {
         try (Stream<Path> tmp = Files.list(root.resolve("tmp"))) {
             for (Path leftover : tmp.toList()) {
+                // A kill between making the directory and writing cache-id leaves it empty; then
+                // the driver layer was not made either (it is made after cache-id is written).
                 String cacheId = readOr(leftover.resolve("cache-id"));
-                if (cacheId != null && driver.exists(cacheId)) {
+                if (cacheId != null && cacheId.matches("[0-9a-f]{64}") && driver.exists(cacheId)) {
                     driver.remove(cacheId);
                 }
                 deleteTree(leftover);
