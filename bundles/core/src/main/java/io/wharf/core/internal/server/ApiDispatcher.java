@@ -31,8 +31,9 @@ public final class ApiDispatcher {
     private final Map<Long, Registered> middleware = new ConcurrentSkipListMap<>();
     private volatile RouteTable table = RouteTable.EMPTY;
     private volatile List<Middleware> chain = List.of();
+    private volatile boolean chainBlocks;
 
-    private record Registered(int order, Middleware middleware) {
+    private record Registered(int order, boolean blocks, Middleware middleware) {
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
@@ -49,7 +50,8 @@ public final class ApiDispatcher {
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     void addMiddleware(Middleware m, Map<String, Object> props) {
         Object order = props.get(Middleware.ORDER);
-        middleware.put(serviceId(props), new Registered(order instanceof Integer i ? i : Integer.MAX_VALUE, m));
+        middleware.put(serviceId(props), new Registered(order instanceof Integer i ? i : Integer.MAX_VALUE,
+                Boolean.TRUE.equals(props.get(Middleware.BLOCKING)), m));
         rebuildChain();
     }
 
@@ -69,10 +71,20 @@ public final class ApiDispatcher {
     }
 
     private synchronized void rebuildChain() {
+        chainBlocks = middleware.values().stream().anyMatch(Registered::blocks);
         chain = middleware.values().stream()
                 .sorted(Comparator.comparingInt(Registered::order))
                 .map(Registered::middleware)
                 .toList();
+    }
+
+    /** Whether the whole chain and the route of {@code request} never block (see {@link Route#nonBlocking()}). */
+    boolean neverBlocks(ServerRequest request) {
+        if (chainBlocks) {
+            return false;
+        }
+        RouteTable.Match match = table.match(request.method(), request.path());
+        return match != null && match.route().neverBlocks();
     }
 
     /** Runs the middleware chain and then the route for {@code request}. */

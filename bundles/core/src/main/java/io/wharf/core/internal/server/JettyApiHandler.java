@@ -7,33 +7,55 @@ import org.eclipse.jetty.util.Callback;
 
 /**
  * The root Jetty handler: every request goes to the dispatcher; errors become dockerd's JSON
- * answer. Blocking by design, since routes call containerd, disks and syscalls.
+ * answer. Most routes block (they call containerd, disks and syscalls) and run on a worker
+ * thread of the pool; routes marked non-blocking (such as /_ping) run on the thread that read
+ * the request, which spares a thread hand-off and a selector wake-up per request. Hence the
+ * handler is of type EITHER and hands blocking routes to the thread pool itself.
  */
 final class JettyApiHandler extends Handler.Abstract {
 
     private final ApiDispatcher dispatcher;
 
     JettyApiHandler(ApiDispatcher dispatcher) {
-        super(InvocationType.BLOCKING);
+        super(InvocationType.EITHER);
         this.dispatcher = dispatcher;
     }
 
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
-        ServerResponse resp = new ServerResponse(response, callback);
+        ServerRequest req;
         try {
-            dispatcher.dispatch(new ServerRequest(request), resp);
-            resp.finish();
-        } catch (Throwable error) {
-            String method = request.getMethod();
-            String uri = request.getHttpURI().getPathQuery();
-            ErrorMapper.Answer answer = ErrorMapper.answer(error, method, uri);
-            if (resp.committed()) {
-                resp.abort(error);
-            } else {
-                resp.json(answer.status(), answer.body());
-            }
+            req = new ServerRequest(request);
+        } catch (RuntimeException e) {
+            fail(request, new ServerResponse(response, callback), e);
+            return true;
+        }
+        if (dispatcher.neverBlocks(req)) {
+            serve(req, request, response, callback);
+        } else {
+            // Even when Jetty calls in blocking mode, the calling thread may be the one that also
+            // reads this connection's input: a route reading its body there would wait for itself.
+            request.getComponents().getThreadPool().execute(() -> serve(req, request, response, callback));
         }
         return true;
+    }
+
+    private void serve(ServerRequest req, Request request, Response response, Callback callback) {
+        ServerResponse resp = new ServerResponse(response, callback);
+        try {
+            dispatcher.dispatch(req, resp);
+            resp.finish();
+        } catch (Throwable error) {
+            fail(request, resp, error);
+        }
+    }
+
+    private static void fail(Request request, ServerResponse resp, Throwable error) {
+        ErrorMapper.Answer answer = ErrorMapper.answer(error, request.getMethod(), request.getHttpURI().getPathQuery());
+        if (resp.committed()) {
+            resp.abort(error);
+        } else {
+            resp.json(answer.status(), answer.body());
+        }
     }
 }

@@ -5,12 +5,21 @@ import org.osgi.annotation.versioning.ConsumerType;
 import io.wharf.core.spi.http.ApiRequest;
 import io.wharf.core.spi.http.ApiResponse;
 
-/** A step every request passes before its route; it may answer itself or throw instead. */
+/**
+ * A step every request passes before its route; it may answer itself or throw instead. A
+ * middleware must not block unless it is registered with {@link #BLOCKING}=true.
+ */
 @ConsumerType
 public interface Middleware {
 
     /** Service property (an Integer) placing a middleware in the chain: lower runs first. */
     String ORDER = "wharf.middleware.order";
+
+    /**
+     * Service property (a Boolean): true for a middleware that may block (e.g. one that calls an
+     * authorization plugin); then every request is served on a worker thread.
+     */
+    String BLOCKING = "wharf.middleware.blocking";
 
     int ORDER_VERSION = 100;
     int ORDER_CORS = 200;

@@ -4,7 +4,7 @@
  * user agent (300), authorization (400).
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package io.wharf.core.spi.middleware;
 
 import org.osgi.annotation.bundle.Export;

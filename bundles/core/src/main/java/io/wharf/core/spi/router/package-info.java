@@ -3,7 +3,7 @@
  * routes answer at once, bare and under /v1.NN; unregister it and they are 404 again.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package io.wharf.core.spi.router;
 
 import org.osgi.annotation.bundle.Export;

@@ -37,7 +37,8 @@ class ApiHandlerTest {
             Route.post("/boom", (req, resp) -> {
                 throw new IllegalStateException("unexpected", new SystemException("inner"));
             }),
-            Route.post("/echo", (req, resp) -> resp.json(201, req.bodyAs(Map.class))));
+            Route.post("/echo", (req, resp) -> resp.json(201, req.bodyAs(Map.class))),
+            Route.get("/quick", (req, resp) -> resp.text(200, "quick")).nonBlocking());
 
     @BeforeEach
     void start() throws Exception {
@@ -72,6 +73,13 @@ class ApiHandlerTest {
         assertTrue(r.getContent().contains("\"Version\":\"1.30\""), r.getContent());
         assertTrue(request("GET", "/distribution/library/busybox/json", null).getContent()
                 .contains("\"Name\":\"library/busybox\""));
+    }
+
+    @Test
+    void nonBlockingRoutesAreKnownAsSuch() throws Exception {
+        assertEquals("quick", request("GET", "/v1.41/quick", null).getContent());
+        assertTrue(things.routes().stream().filter(r -> r.path().equals("/quick")).allMatch(Route::neverBlocks));
+        assertTrue(things.routes().stream().filter(r -> !r.path().equals("/quick")).noneMatch(Route::neverBlocks));
     }
 
     @Test

@@ -23,9 +23,9 @@ public final class SystemRouter implements Router {
         this.backend = backend;
         EventsHandler events = new EventsHandler(backend);
         this.routes = List.of(
-                Route.get("/_ping", this::ping),
-                Route.head("/_ping", this::ping),
-                Route.get("/version", (req, resp) -> resp.json(200, backend.version())),
+                Route.get("/_ping", this::ping).nonBlocking(),
+                Route.head("/_ping", this::ping).nonBlocking(),
+                Route.get("/version", (req, resp) -> resp.json(200, backend.version())).nonBlocking(),
                 Route.get("/info", (req, resp) -> resp.json(200, backend.info())),
                 Route.get("/events", events::handle),
                 Route.get("/system/df", (req, resp) -> resp.json(200, backend.diskUsage())));
