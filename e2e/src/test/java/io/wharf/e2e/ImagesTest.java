@@ -108,6 +108,21 @@ class ImagesTest {
         }
     }
 
+    /** `docker load` of an OCI image layout, as newer Docker and containerd export images. */
+    @Test
+    void loadsOciImageLayouts() throws Exception {
+        TestImages.Archive oci = TestImages.ociLayout(dir, "example.com/oci/hello:1");
+        try (WharfDaemon d = new WharfDaemon(dir.resolve("daemon")).start("--storage-driver", "vfs")) {
+            String loaded = d.docker("load", "-i", oci.file().toString()).ok().out();
+            assertTrue(loaded.contains("Loaded image: example.com/oci/hello:1"), loaded);
+            assertEquals(oci.imageId(), d.docker("inspect", "--format", "{{.Id}}", "example.com/oci/hello:1").ok().out().trim());
+            assertEquals("[\"/hello\"]", d.docker("inspect", "--format", "{{json .Config.Cmd}}", "example.com/oci/hello:1")
+                    .ok().out().trim());
+            assertEquals(oci.diffIds().getFirst(), d.docker("inspect", "--format", "{{index .RootFS.Layers 0}}",
+                    "example.com/oci/hello:1").ok().out().trim());
+        }
+    }
+
     /** kill -9 in the middle of a load: after a restart no layer or image is half there, and nothing else is lost. */
     @Test
     void killDuringLoadLeavesNothingHalfDone() throws Exception {

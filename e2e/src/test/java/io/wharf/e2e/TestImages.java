@@ -116,6 +116,44 @@ final class TestImages {
         return new Archive(file, "sha256:" + id, List.of());
     }
 
+    /**
+     * An OCI image layout (oci-layout, index.json, blobs/sha256/...) with one two-file layer,
+     * named {@code name} by the index's io.containerd.image.name annotation, as `docker save`
+     * of Docker 25+ and containerd's exporter write it.
+     */
+    static Archive ociLayout(Path dir, String name) throws Exception {
+        byte[] layer = tar(out -> {
+            file(out, "hello.txt", "hello from OCI\n".getBytes(StandardCharsets.UTF_8), 0644);
+            dir(out, "etc/");
+            file(out, "etc/os-release", "ID=wharf-test\n".getBytes(StandardCharsets.UTF_8), 0644);
+        });
+        String diffId = sha256(layer);
+        byte[] config = ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{\"Cmd\":[\"/hello\"]},"
+                + "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"sha256:" + diffId + "\"]}}").getBytes(StandardCharsets.UTF_8);
+        String configDigest = sha256(config);
+        byte[] manifest = ("{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+                + "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"sha256:"
+                + configDigest + "\",\"size\":" + config.length + "},\"layers\":[{\"mediaType\":"
+                + "\"application/vnd.oci.image.layer.v1.tar\",\"digest\":\"sha256:" + diffId + "\",\"size\":"
+                + layer.length + "}]}").getBytes(StandardCharsets.UTF_8);
+        String manifestDigest = sha256(manifest);
+        byte[] index = ("{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+                + "\"digest\":\"sha256:" + manifestDigest + "\",\"size\":" + manifest.length + ",\"annotations\":{"
+                + "\"io.containerd.image.name\":\"" + name + "\",\"org.opencontainers.image.ref.name\":\"1\"}}]}")
+                .getBytes(StandardCharsets.UTF_8);
+        Path file = dir.resolve("oci-layout.tar");
+        try (TarArchiveOutputStream out = new TarArchiveOutputStream(Files.newOutputStream(file))) {
+            file(out, "oci-layout", "{\"imageLayoutVersion\":\"1.0.0\"}".getBytes(StandardCharsets.UTF_8), 0644);
+            dir(out, "blobs/");
+            dir(out, "blobs/sha256/");
+            file(out, "blobs/sha256/" + diffId, layer, 0644);
+            file(out, "blobs/sha256/" + configDigest, config, 0644);
+            file(out, "blobs/sha256/" + manifestDigest, manifest, 0644);
+            file(out, "index.json", index, 0644);
+        }
+        return new Archive(file, "sha256:" + configDigest, List.of("sha256:" + diffId));
+    }
+
     /** A docker-archive whose one layer has the given (hostile) entry. */
     static Path archiveWithLayer(Path dir, TarBody layer) throws Exception {
         byte[] bytes = tar(layer);
