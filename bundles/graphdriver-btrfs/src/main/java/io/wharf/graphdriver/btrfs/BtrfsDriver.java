@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 
 import io.wharf.core.spi.graphdriver.GraphDriver;
+import io.wharf.core.spi.graphdriver.LayerIds;
 import io.wharf.core.spi.graphdriver.NotSupportedException;
 
 /**
@@ -98,10 +99,7 @@ final class BtrfsDriver implements GraphDriver {
     }
 
     private Path layer(String id) {
-        if (!id.matches("[0-9a-f]{1,128}(-init)?")) {
-            throw new IllegalArgumentException("btrfs: invalid layer id " + id);
-        }
-        return subvolumes.resolve(id);
+        return subvolumes.resolve(LayerIds.check("btrfs", id));
     }
 
     private static String btrfs(String... args) throws IOException {

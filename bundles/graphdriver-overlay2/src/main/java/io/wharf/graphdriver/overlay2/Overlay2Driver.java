@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,7 +21,9 @@ import io.wharf.core.spi.archive.WhiteoutFormat;
 import io.wharf.core.spi.graphdriver.DiffDriver;
 import io.wharf.core.spi.graphdriver.GraphDriver;
 import io.wharf.core.spi.graphdriver.NaiveDiffDriver;
+import io.wharf.core.spi.graphdriver.LayerIds;
 import io.wharf.core.spi.linux.Mounts;
+import io.wharf.core.spi.linux.Trees;
 
 /**
  * moby's overlay2 layout: home/ID/{diff,link,lower,work,merged}. Each layer's diff directory is
@@ -69,7 +70,7 @@ final class Overlay2Driver implements GraphDriver, DiffDriver {
             }
             Mounts.unmount(probe.resolve("merged"), 0);
         } finally {
-            deleteTree(probe);
+            Trees.delete(probe);
         }
     }
 
@@ -118,7 +119,7 @@ final class Overlay2Driver implements GraphDriver, DiffDriver {
         if (Files.exists(link)) {
             Files.deleteIfExists(home.resolve(LINK_DIR).resolve(Files.readString(link).trim()));
         }
-        deleteTree(dir);
+        Trees.delete(dir);
     }
 
     @Override
@@ -239,20 +240,7 @@ final class Overlay2Driver implements GraphDriver, DiffDriver {
     }
 
     private Path layerDir(String id) {
-        if (!id.matches("[0-9a-f]{1,128}(-init)?")) {
-            throw new IllegalArgumentException("overlay2: invalid layer id " + id);
-        }
-        return home.resolve(id);
+        return home.resolve(LayerIds.check("overlay2", id));
     }
 
-    private static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(root)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
-    }
 }

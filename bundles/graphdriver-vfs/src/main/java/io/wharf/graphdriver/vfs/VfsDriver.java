@@ -5,12 +5,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 import io.wharf.core.spi.graphdriver.GraphDriver;
+import io.wharf.core.spi.graphdriver.LayerIds;
+import io.wharf.core.spi.linux.Trees;
 
 /**
  * Layers as plain directories under home/dir: a new layer starts as a full copy of its parent, made
@@ -62,15 +62,7 @@ final class VfsDriver implements GraphDriver {
 
     @Override
     public void remove(String id) throws IOException {
-        Path dir = layer(id);
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
+        Trees.delete(layer(id));
     }
 
     @Override
@@ -108,9 +100,6 @@ final class VfsDriver implements GraphDriver {
     }
 
     private Path layer(String id) {
-        if (!id.matches("[0-9a-f]{1,128}(-init)?")) {
-            throw new IllegalArgumentException("vfs: invalid layer id " + id);
-        }
-        return dirs.resolve(id);
+        return dirs.resolve(LayerIds.check("vfs", id));
     }
 }

@@ -3,14 +3,11 @@ package io.wharf.core.internal.archive;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -26,6 +23,7 @@ import org.slf4j.LoggerFactory;
 import io.wharf.core.internal.platform.ErrnoException;
 import io.wharf.core.internal.platform.FileStat;
 import io.wharf.core.internal.platform.PosixFiles;
+import io.wharf.core.spi.linux.Trees;
 import io.wharf.core.spi.archive.UnsafeEntryException;
 import io.wharf.core.spi.archive.WhiteoutFormat;
 
@@ -125,7 +123,7 @@ public final class LayerExtractor {
             if (holdsKept || keep.contains(child) && Files.isDirectory(child, LinkOption.NOFOLLOW_LINKS)) {
                 removeAllBut(child, keep);
             } else if (!keep.contains(child)) {
-                deleteTree(child);
+                Trees.delete(child);
             }
         }
     }
@@ -136,7 +134,7 @@ public final class LayerExtractor {
         }
         Path target = scope.directory(name, path.parent(), true).resolve(deleted);
         if (RootScope.statOrNull(target) != null) {
-            deleteTree(target);
+            Trees.delete(target);
         }
         if (format == WhiteoutFormat.OVERLAY) {
             PosixFiles.mknod(target, PosixFiles.S_IFCHR, 0, 0, 0);
@@ -154,7 +152,7 @@ public final class LayerExtractor {
         FileStat existing = RootScope.statOrNull(target);
         boolean directoryStays = existing != null && existing.isDirectory() && entry.isDirectory();
         if (existing != null && !directoryStays) {
-            deleteTree(target);
+            Trees.delete(target);
         }
         int permissions = entry.getMode() & 07777;
         boolean isLink = false;
@@ -255,23 +253,4 @@ public final class LayerExtractor {
         }
     }
 
-    /** Deletes a file or a whole directory tree, never following a symbolic link. */
-    private static void deleteTree(Path path) throws IOException {
-        Files.walkFileTree(path, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                Files.delete(file);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
-                if (e != null) {
-                    throw e;
-                }
-                Files.delete(dir);
-                return FileVisitResult.CONTINUE;
-            }
-        });
-    }
 }

@@ -6,14 +6,13 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.Comparator;
 import java.util.UUID;
-import java.util.stream.Stream;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.wharf.core.internal.fs.AtomicFiles;
+import io.wharf.core.spi.linux.Trees;
 
 /** The data root and exec root as NewDaemon prepares them, and what lives at their top. */
 final class DaemonDirectories {
@@ -43,9 +42,9 @@ final class DaemonDirectories {
         try {
             if (Files.isDirectory(tmp) && env == null) {
                 Path old = dataRoot.resolve("tmp-old");
-                deleteTree(old);
+                Trees.delete(old);
                 Files.move(tmp, old);
-                deleteTree(old);
+                Trees.delete(old);
             }
             Files.createDirectories(tmp);
             Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwx------"));
@@ -77,16 +76,6 @@ final class DaemonDirectories {
         return id;
     }
 
-    static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(root)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
-    }
 
     /** Best-effort kernel settings dockerd makes at start; a failure is a warning only. */
     static void applyKernelTunables() {

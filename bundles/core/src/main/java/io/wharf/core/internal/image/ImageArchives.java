@@ -19,6 +19,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import io.wharf.core.internal.json.Json;
 import io.wharf.core.spi.errors.InvalidParameterException;
+import io.wharf.core.spi.linux.Trees;
 import io.wharf.core.spi.reference.Digest;
 import io.wharf.core.spi.reference.Reference;
 
@@ -106,7 +107,7 @@ public final class ImageArchives {
                 throw new InvalidParameterException("invalid archive: it has neither manifest.json nor index.json");
             }
         } finally {
-            LayerStore.deleteTree(dir);
+            Trees.delete(dir);
         }
     }
 

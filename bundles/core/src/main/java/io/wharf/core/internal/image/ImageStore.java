@@ -17,6 +17,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.wharf.core.internal.fs.AtomicFiles;
 import io.wharf.core.internal.json.Json;
 import io.wharf.core.spi.errors.InvalidParameterException;
+import io.wharf.core.spi.linux.Trees;
 import io.wharf.core.spi.reference.Digest;
 
 /**
@@ -106,7 +107,7 @@ public final class ImageStore {
     public void delete(Digest id) throws IOException {
         if (images.remove(id) != null) {
             Files.deleteIfExists(content.resolve(id.encoded()));
-            LayerStore.deleteTree(metadata.resolve(id.encoded()));
+            Trees.delete(metadata.resolve(id.encoded()));
             AtomicFiles.syncDirectory(content);
         }
     }

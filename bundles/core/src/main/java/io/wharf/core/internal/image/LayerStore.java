@@ -26,6 +26,7 @@ import org.slf4j.LoggerFactory;
 import io.wharf.core.internal.fs.AtomicFiles;
 import io.wharf.core.spi.graphdriver.DiffDriver;
 import io.wharf.core.spi.graphdriver.GraphDriver;
+import io.wharf.core.spi.linux.Trees;
 import io.wharf.core.spi.reference.Digest;
 
 /**
@@ -65,7 +66,7 @@ public final class LayerStore {
                 if (cacheId != null && cacheId.matches("[0-9a-f]{64}") && driver.exists(cacheId)) {
                     driver.remove(cacheId);
                 }
-                deleteTree(leftover);
+                Trees.delete(leftover);
                 LOG.info("removed a layer left half-written by an earlier run: {}", leftover.getFileName());
             }
         }
@@ -168,7 +169,7 @@ public final class LayerStore {
             size = unpacking.run(tmp, digester, plain -> diff.applyDiff(cacheId, parentCacheId, plain));
         } catch (IOException | RuntimeException e) {
             driver.remove(cacheId);
-            deleteTree(tmp);
+            Trees.delete(tmp);
             throw e;
         }
         Digest diffId = digester.digest();
@@ -176,7 +177,7 @@ public final class LayerStore {
         Layer existing = layers.get(chain);
         if (existing != null) {
             driver.remove(cacheId);
-            deleteTree(tmp);
+            Trees.delete(tmp);
             return existing;
         }
         Files.writeString(tmp.resolve("diff"), diffId.toString());
@@ -216,7 +217,7 @@ public final class LayerStore {
         // Out of sha256/ first: a crash from here on leaves only what start-up sweeps away.
         Files.move(dir, doomed, StandardCopyOption.ATOMIC_MOVE);
         driver.remove(layer.cacheId());
-        deleteTree(doomed);
+        Trees.delete(doomed);
     }
 
     /** The layers of a chain, base first. */
@@ -247,16 +248,6 @@ public final class LayerStore {
         return HexFormat.of().formatHex(bytes);
     }
 
-    static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
-    }
 
     /** Lets the reader close its view without closing the stream the store still drains. */
     private static final class NonClosingInputStream extends FilterInputStream {

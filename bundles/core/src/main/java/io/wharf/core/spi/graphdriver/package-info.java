@@ -5,7 +5,7 @@
  * implements only {@link io.wharf.core.spi.graphdriver.GraphDriver}; the core diffs for it.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package io.wharf.core.spi.graphdriver;
 
 import org.osgi.annotation.bundle.Export;
