@@ -1,6 +1,10 @@
 package io.wharf.launcher;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -34,6 +38,8 @@ public final class Launcher {
     private static final String LAUNCHER_PROPERTY = "wharf.launcher";
     private static final String ARGS_PROPERTY = "wharf.args";
     private static final String DEPLOY_FLAG = "--deploy-dir";
+    private static final String STORAGE_PREFIX = "wharf-felix-";
+    private static final String LOCK_FILE = "wharf.lock";
 
     private volatile int exitCode;
 
@@ -44,13 +50,20 @@ public final class Launcher {
     private int run(String[] args) throws Exception {
         Path home = Path.of(Launcher.class.getProtectionDomain().getCodeSource().getLocation().toURI()).getParent();
         Path deployDir = deployDir(args, home);
-        Path storage = Files.createTempDirectory("wharf-felix-");
+        removeAbandonedStorage();
+        Path storage = Files.createTempDirectory(STORAGE_PREFIX);
+        // Held until the process ends, however it ends (see removeAbandonedStorage).
+        FileLock storageLock = FileChannel.open(storage.resolve(LOCK_FILE), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE).lock();
 
         Map<String, String> props = new HashMap<>();
-        props.put(Constants.FRAMEWORK_STORAGE, storage.toString());
+        // Felix cleans its storage on first init: the lock file lives beside it, not in it.
+        props.put(Constants.FRAMEWORK_STORAGE, storage.resolve("cache").toString());
         props.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
         props.put(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA, "sun.misc");
         props.put("felix.fileinstall.dir", deployDir.toString());
+        // FileInstall's own scratch directory, inside the framework storage that goes at exit.
+        props.put("felix.fileinstall.tmpdir", storage.resolve("fileinstall").toString());
         props.put("felix.fileinstall.poll", "1000");
         props.put("felix.fileinstall.noInitialDelay", "true");
         props.put("felix.fileinstall.log.level", "2");
@@ -95,6 +108,7 @@ public final class Launcher {
         }
         framework.start();
         framework.waitForStop(0);
+        storageLock.release();
         return exitCode;
     }
 
@@ -131,6 +145,35 @@ public final class Launcher {
             framework.waitForStop(60_000);
         } catch (BundleException | InterruptedException e) {
             System.err.println("stopping the framework: " + e);
+        }
+    }
+
+    /**
+     * Framework storage left by daemons that were killed (kill -9 runs no shutdown hook). Each
+     * launcher holds a lock on the LOCK_FILE in its storage while it runs, and the kernel drops
+     * the lock when the process dies: storage whose lock can be taken belongs to no live daemon.
+     */
+    private static void removeAbandonedStorage() {
+        Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+        try (Stream<Path> dirs = Files.list(tmp)) {
+            for (Path dir : dirs.filter(p -> p.getFileName().toString().startsWith(STORAGE_PREFIX)).toList()) {
+                Path lock = dir.resolve(LOCK_FILE);
+                if (!Files.exists(lock)) {
+                    continue;
+                }
+                boolean abandoned;
+                try (FileChannel ch = FileChannel.open(lock, StandardOpenOption.WRITE);
+                        FileLock held = ch.tryLock()) {
+                    abandoned = held != null;
+                } catch (IOException | OverlappingFileLockException e) {
+                    abandoned = false;
+                }
+                if (abandoned) {
+                    deleteTree(dir);
+                }
+            }
+        } catch (IOException e) {
+            // best effort: leftovers only cost disk space in the temporary directory
         }
     }
 
