@@ -1,15 +1,14 @@
 package io.wharf.graphdriver.btrfs;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 import io.wharf.core.spi.graphdriver.GraphDriver;
 import io.wharf.core.spi.graphdriver.LayerIds;
+import io.wharf.core.spi.linux.Commands;
 import io.wharf.core.spi.graphdriver.NotSupportedException;
 
 /**
@@ -103,19 +102,9 @@ final class BtrfsDriver implements GraphDriver {
     }
 
     private static String btrfs(String... args) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of("btrfs"));
-        cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        try {
-            if (p.waitFor() != 0) {
-                throw new IOException(String.join(" ", cmd) + ": " + out.trim());
-            }
-        } catch (InterruptedException e) {
-            p.destroyForcibly();
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted: " + String.join(" ", cmd), e);
-        }
-        return out;
+        String[] cmd = new String[args.length + 1];
+        cmd[0] = "btrfs";
+        System.arraycopy(args, 0, cmd, 1, args.length);
+        return Commands.run(cmd);
     }
 }

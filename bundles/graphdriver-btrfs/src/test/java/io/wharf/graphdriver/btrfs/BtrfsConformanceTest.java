@@ -5,17 +5,15 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.wharf.core.spi.linux.Commands;
 import io.wharf.core.spi.graphdriver.GraphDriver;
 import io.wharf.test.graphtest.GraphDriverConformance;
 
@@ -97,18 +95,6 @@ class BtrfsConformanceTest extends GraphDriverConformance {
     }
 
     private static String run(String... command) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(command));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        try {
-            if (p.waitFor() != 0) {
-                throw new IOException(String.join(" ", cmd) + ": " + out.trim());
-            }
-        } catch (InterruptedException e) {
-            p.destroyForcibly();
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted: " + String.join(" ", cmd), e);
-        }
-        return out;
+        return Commands.run(command);
     }
 }

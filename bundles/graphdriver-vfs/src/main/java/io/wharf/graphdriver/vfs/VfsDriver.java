@@ -1,7 +1,6 @@
 package io.wharf.graphdriver.vfs;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -10,6 +9,7 @@ import java.util.Map;
 
 import io.wharf.core.spi.graphdriver.GraphDriver;
 import io.wharf.core.spi.graphdriver.LayerIds;
+import io.wharf.core.spi.linux.Commands;
 import io.wharf.core.spi.linux.Trees;
 
 /**
@@ -46,18 +46,7 @@ final class VfsDriver implements GraphDriver {
     }
 
     private static void copy(Path from, Path to) throws IOException {
-        Process cp = new ProcessBuilder("cp", "-a", "--reflink=auto", from + "/.", to.toString())
-                .redirectErrorStream(true).start();
-        String out = new String(cp.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        try {
-            if (cp.waitFor() != 0) {
-                throw new IOException("copying layer " + from + " to " + to + ": " + out.trim());
-            }
-        } catch (InterruptedException e) {
-            cp.destroyForcibly();
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while copying layer " + from, e);
-        }
+        Commands.run("cp", "-a", "--reflink=auto", from + "/.", to.toString());
     }
 
     @Override

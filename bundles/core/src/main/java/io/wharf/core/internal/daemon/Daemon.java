@@ -26,6 +26,7 @@ import io.wharf.core.internal.config.ConfigLoader;
 import io.wharf.core.internal.config.DaemonCommandLine;
 import io.wharf.core.internal.config.DaemonConfig;
 import io.wharf.core.internal.platform.Libc;
+import io.wharf.core.internal.system.HostFacts;
 import io.wharf.core.spi.daemon.DaemonInfo;
 import io.wharf.core.spi.events.Event;
 import io.wharf.core.spi.events.EventPublisher;
@@ -141,7 +142,7 @@ public final class Daemon {
         applyLogSettings(effective);
         Map<String, String> attributes = new LinkedHashMap<>();
         effective.reloadableValues().forEach((k, v) -> attributes.put(k, String.valueOf(v)));
-        attributes.put("name", hostname());
+        attributes.put("name", HostFacts.hostname());
         LOG.info("Reloaded configuration: changed {}", changed.isEmpty() ? "nothing" : changed);
         events.publish(Event.now("daemon", "reload", context.id(), attributes));
     }
@@ -167,13 +168,6 @@ public final class Daemon {
         LOG.info("thread dump written to {}", file);
     }
 
-    static String hostname() {
-        try {
-            return Files.readString(Path.of("/proc/sys/kernel/hostname")).trim();
-        } catch (IOException e) {
-            return "localhost";
-        }
-    }
 
     private void handleSignal(String name, Runnable action) {
         try {

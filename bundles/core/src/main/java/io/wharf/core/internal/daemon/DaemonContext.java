@@ -1,7 +1,6 @@
 package io.wharf.core.internal.daemon;
 
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
@@ -11,7 +10,7 @@ import io.wharf.core.internal.config.DaemonConfig;
 import io.wharf.core.spi.daemon.DaemonInfo;
 
 /**
- * The running daemon as the rest of the core sees it: its ID, when it started, and its
+ * The running daemon as the rest of the core sees it: its ID and its
  * configuration, which a reload swaps atomically. Registered as a service once start-up has
  * prepared the data root, exec root and pidfile, also as the {@link DaemonInfo} that other bundles
  * see.
@@ -19,7 +18,6 @@ import io.wharf.core.spi.daemon.DaemonInfo;
 public final class DaemonContext implements DaemonInfo {
 
     private final String id;
-    private final Instant started;
     private final AtomicReference<DaemonConfig> config;
     private final List<String> warnings = new CopyOnWriteArrayList<>();
     private final IntConsumer exit;
@@ -27,16 +25,11 @@ public final class DaemonContext implements DaemonInfo {
     DaemonContext(String id, DaemonConfig config, IntConsumer exit) {
         this.id = id;
         this.exit = exit;
-        this.started = Instant.now();
         this.config = new AtomicReference<>(config);
     }
 
     public String id() {
         return id;
-    }
-
-    public Instant started() {
-        return started;
     }
 
     public DaemonConfig config() {

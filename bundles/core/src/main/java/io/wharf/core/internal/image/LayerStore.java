@@ -11,7 +11,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.SecureRandom;
-import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -94,13 +93,6 @@ public final class LayerStore {
 
     public boolean exists(Digest chainId) {
         return layers.containsKey(chainId);
-    }
-
-    /** Every cache ID the store knows, for the start-up sweep of the driver's own directory. */
-    public Set<String> cacheIds() {
-        Set<String> ids = new HashSet<>();
-        layers.values().forEach(l -> ids.add(l.cacheId()));
-        return ids;
     }
 
     /**

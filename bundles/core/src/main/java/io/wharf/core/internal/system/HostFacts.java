@@ -6,7 +6,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 /** What /info and /version say about the host, read once from /proc, /sys and /etc. */
-record HostFacts(String kernelVersion, String operatingSystem, String osVersion, String architecture, String goArch,
+public record HostFacts(String kernelVersion, String operatingSystem, String osVersion, String architecture, String goArch,
         int cpus, long memTotal, String cgroupVersion, boolean ipv4Forwarding, boolean bridgeNfIptables,
         boolean bridgeNfIp6tables) {
 
@@ -54,7 +54,8 @@ record HostFacts(String kernelVersion, String operatingSystem, String osVersion,
         return 0;
     }
 
-    static String hostname() {
+    /** The host's name, as docker info and daemon events give it. */
+    public static String hostname() {
         return readOr(Path.of("/proc/sys/kernel/hostname"), "localhost").trim();
     }
 

@@ -22,10 +22,6 @@ public record ApiVersion(int major, int minor) implements Comparable<ApiVersion>
         return compareTo(other) < 0;
     }
 
-    public boolean atLeast(ApiVersion other) {
-        return compareTo(other) >= 0;
-    }
-
     @Override
     public int compareTo(ApiVersion o) {
         return major != o.major ? Integer.compare(major, o.major) : Integer.compare(minor, o.minor);

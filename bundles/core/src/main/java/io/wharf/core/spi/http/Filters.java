@@ -28,10 +28,6 @@ public final class Filters {
         this.values = values;
     }
 
-    public static Filters none() {
-        return NONE;
-    }
-
     /** Parses the parameter; absent or empty means no filter. */
     public static Filters parse(String json) {
         if (json == null || json.isBlank()) {

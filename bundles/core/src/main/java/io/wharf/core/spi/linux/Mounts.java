@@ -16,10 +16,7 @@ import java.nio.file.Path;
 /** mount(2), umount2(2) and the directory-entry-type check overlayfs needs. */
 public final class Mounts {
 
-    public static final long MS_RDONLY = 1;
     public static final long MS_BIND = 4096;
-    public static final long MS_REC = 16384;
-    public static final long MS_PRIVATE = 1L << 18;
     public static final int MNT_DETACH = 2;
 
     private static final Linker LINKER = Linker.nativeLinker();

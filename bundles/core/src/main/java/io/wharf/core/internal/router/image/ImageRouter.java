@@ -72,7 +72,7 @@ public final class ImageRouter implements Router {
             boolean dangling = images.references().referencesTo(image.id()).isEmpty();
             long created = (Long) summary.get("Created");
             if ((filters.has("dangling") && !filters.matchesAny("dangling", v -> Boolean.parseBoolean(v) == dangling))
-                    || !filters.matchesLabels("label", labels(image))
+                    || !filters.matchesLabels("label", ImageService.labels(image))
                     || (before != null && created >= before) || (since != null && created <= since)
                     || (filters.has("reference") && ((List<?>) summary.get("RepoTags")).isEmpty())) {
                 continue;
@@ -94,9 +94,6 @@ public final class ImageRouter implements Router {
     }
 
 
-    private static Map<String, String> labels(ImageStore.Image image) {
-        return ImageService.labels(image);
-    }
 
     private void inspect(ApiRequest req, ApiResponse resp) throws Exception {
         ImageStore.Image image = images.resolve(req.pathParam("name"));
@@ -213,7 +210,7 @@ public final class ImageRouter implements Router {
         long reclaimed = 0;
         for (ImageStore.Image image : images.images().all()) {
             boolean dangling = images.references().referencesTo(image.id()).isEmpty();
-            if ((onlyDangling && !dangling) || !filters.matchesLabels("label", labels(image))) {
+            if ((onlyDangling && !dangling) || !filters.matchesLabels("label", ImageService.labels(image))) {
                 continue;
             }
             long size = images.size(image);
