@@ -1,6 +1,9 @@
-/** What the container runtime (containerd and its OCI runtime) tells about itself for docker version and docker info. */
+/**
+ * The container runtime (containerd and its OCI runtime): what it tells about itself for docker
+ * version and docker info, and the calls that run containers.
+ */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package io.wharf.core.spi.runtime;
 
 import org.osgi.annotation.bundle.Export;
