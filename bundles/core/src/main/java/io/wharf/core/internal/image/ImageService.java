@@ -36,6 +36,7 @@ import io.wharf.core.spi.reference.Digest;
 public final class ImageService {
 
     private final LayerStore layers;
+    private final ContainerLayers containerLayers;
     private final ImageStore images;
     private final ReferenceStore references;
     private final StorageService storage;
@@ -50,6 +51,8 @@ public final class ImageService {
         Path root = daemon.config().dataRoot().resolve("image").resolve(storage.driver().name());
         try {
             this.layers = new LayerStore(root.resolve("layerdb"), storage.driver(), storage.diff());
+            this.containerLayers = new ContainerLayers(root.resolve("layerdb").resolve("mounts"), storage.driver(),
+                    storage.diff(), layers);
             this.images = new ImageStore(root.resolve("imagedb"));
             this.references = new ReferenceStore(root.resolve("repositories.json"));
         } catch (IOException | RuntimeException e) {
@@ -62,6 +65,11 @@ public final class ImageService {
 
     LayerStore layers() {
         return layers;
+    }
+
+    /** The containers' read-write layers. */
+    public ContainerLayers containerLayers() {
+        return containerLayers;
     }
 
     public ImageStore images() {
@@ -225,7 +233,7 @@ public final class ImageService {
 
     /** Removes the layers that no image's chain includes, top layers first. */
     synchronized void removeUnusedLayers() throws IOException {
-        Set<Digest> used = new HashSet<>();
+        Set<Digest> used = new HashSet<>(containerLayers.parents());
         for (ImageStore.Image i : images.all()) {
             layersOf(i).forEach(l -> used.add(l.chainId()));
         }

@@ -1,17 +1,22 @@
 package io.wharf.core.internal.server;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.server.HttpStream;
+import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 
 import io.wharf.core.internal.json.Json;
 import io.wharf.core.spi.http.ApiResponse;
+import io.wharf.core.spi.http.HijackedSession;
 
 /**
  * An {@link ApiResponse} over a Jetty response. It owns the request's callback: a complete answer
@@ -88,6 +93,33 @@ final class ServerResponse implements ApiResponse {
             stream = Content.Sink.asOutputStream(response);
         }
         return stream;
+    }
+
+    @Override
+    public void hijack(String contentType, HijackedSession session) {
+        checkOpen();
+        completed = true;
+        Request request = response.getRequest();
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
+        if (!request.getHeaders().contains(HttpHeader.UPGRADE)) {
+            // A client that did not ask to upgrade gets the stream as a 200 body, without stdin.
+            response.setStatus(200);
+            try (OutputStream out = Content.Sink.asOutputStream(response)) {
+                session.run(InputStream.nullInputStream(), out);
+                callback.succeeded();
+            } catch (IOException | RuntimeException e) {
+                callback.failed(e);
+            }
+            return;
+        }
+        // Jetty writes the 101 and then hands the endpoint to the connection named by this attribute.
+        EndPoint endPoint = request.getConnectionMetaData().getConnection().getEndPoint();
+        request.setAttribute(HttpStream.UPGRADE_CONNECTION_ATTRIBUTE,
+                new HijackedConnection(endPoint, request.getComponents().getExecutor(), session));
+        response.setStatus(101);
+        response.getHeaders().put(HttpHeader.CONNECTION, "Upgrade");
+        response.getHeaders().put(HttpHeader.UPGRADE, "tcp");
+        response.write(true, null, callback);
     }
 
     @Override

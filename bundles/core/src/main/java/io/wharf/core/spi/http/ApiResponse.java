@@ -27,6 +27,15 @@ public interface ApiResponse {
      */
     OutputStream stream();
 
+    /**
+     * Takes the connection over, as dockerd's attach and exec do: answers
+     * {@code 101 UPGRADED} (or {@code 200} to a client that did not ask to upgrade) with the given
+     * content type, and then runs {@code session} on a thread of its own with the connection's raw
+     * streams. The handler returns at once; whatever it must not miss (a container's output) it
+     * has to collect before calling this.
+     */
+    void hijack(String contentType, HijackedSession session);
+
     /** Whether the status line and headers have gone out; after that errors cannot be sent. */
     boolean committed();
 }

@@ -3,7 +3,7 @@
  * server, so that routers in other bundles never depend on Jetty.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package io.wharf.core.spi.http;
 
 import org.osgi.annotation.bundle.Export;
