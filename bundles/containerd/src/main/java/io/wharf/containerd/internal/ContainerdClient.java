@@ -38,7 +38,7 @@ import io.wharf.core.spi.runtime.ContainerdVersion;
 /**
  * A gRPC channel to containerd over its unix socket (netty's epoll transport, one event-loop
  * thread), carrying Wharf's containerd namespace on every call. Registered as a service once
- * containerd answers; calls for containers go through {@link #channel()}.
+ * containerd answers; the calls for containers are made by {@link ContainerdRuntime}.
  *
  * <p>The gRPC methods are described from the descriptors that protoc compiled from the .proto
  * files, so the service and method names on the wire are the ones those files declare.
@@ -58,6 +58,9 @@ public final class ContainerdClient implements AutoCloseable {
     private static final MethodDescriptor<HealthCheckRequest, HealthCheckResponse> HEALTH_CHECK = unary(
             HealthProto.getDescriptor().findServiceByName("Health"), "Check", HealthCheckRequest.getDefaultInstance(),
             HealthCheckResponse.getDefaultInstance());
+
+    /** The deadline of calls containerd answers at once (containerd sets none itself). */
+    private static final Duration CALL_TIMEOUT = Duration.ofSeconds(30);
 
     private static final Duration ATTEMPT_TIMEOUT = Duration.ofSeconds(1);
     private static final long RETRY_MILLIS = 20;
@@ -130,22 +133,61 @@ public final class ContainerdClient implements AutoCloseable {
         return Optional.empty();
     }
 
+    /**
+     * A unary call that containerd answers at once, failing after {@link #CALL_TIMEOUT}. Failures
+     * are the daemon's typed errors ({@link ContainerdErrors}).
+     */
+    <Q, R> R call(MethodDescriptor<Q, R> method, Q request) {
+        return call(method, request, deadline(CALL_TIMEOUT));
+    }
+
+    /**
+     * A unary call that may rightly take long (a task's creation waits for its FIFOs to be
+     * opened, a wait for the process's exit): no deadline.
+     */
+    <Q, R> R callWithoutDeadline(MethodDescriptor<Q, R> method, Q request) {
+        return call(method, request, CallOptions.DEFAULT);
+    }
+
+    private <Q, R> R call(MethodDescriptor<Q, R> method, Q request, CallOptions options) {
+        try {
+            return ClientCalls.blockingUnaryCall(channel, method, options, request);
+        } catch (StatusRuntimeException e) {
+            throw ContainerdErrors.toApiException(e);
+        }
+    }
+
     private static CallOptions deadline(Duration timeout) {
         return CallOptions.DEFAULT.withDeadlineAfter(timeout.toNanos(), TimeUnit.NANOSECONDS);
     }
 
     /** A unary method of {@code service} whose types are checked against the .proto's. */
-    private static <Q extends Message, R extends Message> MethodDescriptor<Q, R> unary(
+    static <Q extends Message, R extends Message> MethodDescriptor<Q, R> unary(
             Descriptors.ServiceDescriptor service, String name, Q request, R response) {
+        return method(MethodDescriptor.MethodType.UNARY, service, name, request, response);
+    }
+
+    /** A method of {@code service} that answers with a stream, its types checked against the .proto's. */
+    static <Q extends Message, R extends Message> MethodDescriptor<Q, R> serverStreaming(
+            Descriptors.ServiceDescriptor service, String name, Q request, R response) {
+        return method(MethodDescriptor.MethodType.SERVER_STREAMING, service, name, request, response);
+    }
+
+    private static <Q extends Message, R extends Message> MethodDescriptor<Q, R> method(
+            MethodDescriptor.MethodType type, Descriptors.ServiceDescriptor service, String name, Q request,
+            R response) {
         Descriptors.MethodDescriptor method = service.findMethodByName(name);
-        if (method == null || method.isClientStreaming() || method.isServerStreaming()
+        boolean streaming = type == MethodDescriptor.MethodType.SERVER_STREAMING;
+        if (method == null || method.isClientStreaming() || method.isServerStreaming() != streaming
                 || !method.getInputType().equals(request.getDescriptorForType())
                 || !method.getOutputType().equals(response.getDescriptorForType())) {
-            throw new IllegalArgumentException("no unary method " + name + "(" + request.getDescriptorForType().getFullName()
-                    + ") returns " + response.getDescriptorForType().getFullName() + " in " + service.getFullName());
+            throw new IllegalArgumentException("no " + type + " method " + name + "("
+                    + request.getDescriptorForType().getFullName() + ") returns "
+                    + (streaming ? "stream " : "") + response.getDescriptorForType().getFullName() + " in "
+                    + service.getFullName());
         }
         return MethodDescriptor.<Q, R>newBuilder()
-                .setType(MethodDescriptor.MethodType.UNARY)
+                .setType(type)
                 .setFullMethodName(MethodDescriptor.generateFullMethodName(service.getFullName(), method.getName()))
                 .setRequestMarshaller(ProtoUtils.marshaller(request))
                 .setResponseMarshaller(ProtoUtils.marshaller(response))

@@ -16,6 +16,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.wharf.core.spi.daemon.DaemonInfo;
+import io.wharf.core.spi.runtime.ContainerRuntime;
 import io.wharf.core.spi.runtime.ContainerdVersion;
 import io.wharf.core.spi.runtime.OciRuntime;
 import io.wharf.core.spi.runtime.RuntimeInfo;
@@ -23,8 +24,8 @@ import io.wharf.core.spi.runtime.RuntimeInfo;
 /**
  * dockerd's initContainerD: once the daemon has started, either starts and supervises its own
  * containerd or, with {@code --containerd=<socket>}, uses that one; waits until it answers, then
- * registers the {@link ContainerdClient} and the {@link RuntimeInfo} (containerd's and runc's
- * versions). If containerd does not answer within 15 s the daemon fails to start. The work runs on
+ * registers the {@link ContainerdClient}, the {@link RuntimeInfo} (containerd's and runc's
+ * versions) and the {@link ContainerRuntime} that runs containers through it. If containerd does not answer within 15 s the daemon fails to start. The work runs on
  * its own thread, never on the framework's.
  */
 @Component(immediate = true)
@@ -39,6 +40,7 @@ public final class ContainerdSetup {
     private final Thread starter;
     private final List<ServiceRegistration<?>> registrations = new ArrayList<>(); // guarded by this
     private ContainerdClient client; // guarded by this
+    private ContainerdRuntime runtime; // guarded by this
     private ContainerdSupervisor supervisor; // guarded by this
     private boolean closing; // guarded by this
 
@@ -114,6 +116,8 @@ public final class ContainerdSetup {
         }
         registrations.add(context.registerService(ContainerdClient.class, client, null));
         registrations.add(context.registerService(RuntimeInfo.class, info, null));
+        runtime = new ContainerdRuntime(client, daemon.execRoot());
+        registrations.add(context.registerService(ContainerRuntime.class, runtime, null));
     }
 
     private synchronized boolean isClosing() {
@@ -124,14 +128,19 @@ public final class ContainerdSetup {
     void deactivate() throws InterruptedException {
         ContainerdSupervisor s;
         ContainerdClient c;
+        ContainerdRuntime r;
         List<ServiceRegistration<?>> registered;
         synchronized (this) {
             closing = true;
             registered = List.copyOf(registrations);
             s = supervisor;
             c = client;
+            r = runtime;
         }
         registered.forEach(ServiceRegistration::unregister);
+        if (r != null) {
+            r.close();
+        }
         if (s != null) {
             s.stop();
         }
