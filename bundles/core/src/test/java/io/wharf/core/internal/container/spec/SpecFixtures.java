@@ -6,15 +6,22 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.StreamSupport;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 
 import io.wharf.core.internal.container.ContainerConfig;
 import io.wharf.core.internal.container.HostConfig;
 import io.wharf.core.internal.json.Json;
 
-/** Containers described as the API describes them (Config and HostConfig JSON), and a fixed platform. */
+/**
+ * Containers described as the API describes them (Config and HostConfig JSON), a fixed platform,
+ * and the spec's JSON read back as a tree, so tests assert on what containerd would receive.
+ */
 final class SpecFixtures {
+
+    static final String ID = "0123456789ab";
 
     /** Every known capability but CAP_SYS_RESOURCE, which root lacks on this machine. */
     static final List<String> CAPABILITIES = Capabilities.ALL.stream().filter(c -> !c.equals("CAP_SYS_RESOURCE"))
@@ -64,6 +71,26 @@ final class SpecFixtures {
                 Map.of("RLIMIT_NOFILE", 20000L, "RLIMIT_NPROC", -1L), List.of(),
                 Map.of("net.ipv4.ping_group_range", "0 2147483647", "net.ipv4.ip_unprivileged_port_start", "0"),
                 initBinary, false, false, CAPABILITIES);
+    }
+
+    /** A container with no network files, shm directory or namespaces to join. */
+    static SpecInput input(Path rootfs, ContainerConfig config, HostConfig host) {
+        return new SpecInput(ID, config, host, rootfs, null, null, null, null, null, null, null);
+    }
+
+    /** The spec's JSON bytes, parsed. */
+    static JsonNode json(OciSpec spec) {
+        try {
+            return Json.MAPPER.readTree(spec.json());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The texts of a JSON array; none for a missing or null one. */
+    static List<String> strings(JsonNode array) {
+        return array == null || array.isMissingNode() || array.isNull() ? List.of()
+                : StreamSupport.stream(array.spliterator(), false).map(JsonNode::asText).toList();
     }
 
     /** A root file system with /etc/passwd and /etc/group. */
