@@ -106,6 +106,20 @@ public record HostConfig(
         containerIDFile = containerIDFile == null ? "" : containerIDFile;
     }
 
+    /** This HostConfig with the resource settings dockerd fills in at create replaced. */
+    public HostConfig withResourceDefaults(long memorySwap, Long memorySwappiness, long shmSize,
+            Boolean oomKillDisable, Long pidsLimit) {
+        return new HostConfig(binds, containerIDFile, logConfig, networkMode, portBindings, restartPolicy, autoRemove,
+                volumeDriver, volumesFrom, mounts, consoleSize, annotations, capAdd, capDrop, cgroupnsMode, dns,
+                dnsOptions, dnsSearch, extraHosts, groupAdd, ipcMode, cgroup, links, oomScoreAdj, pidMode, privileged,
+                publishAllPorts, readonlyRootfs, securityOpt, storageOpt, tmpfs, utsMode, usernsMode, shmSize, sysctls,
+                runtime, isolation, cpuShares, memory, nanoCpus, cgroupParent, blkioWeight, blkioWeightDevice,
+                blkioDeviceReadBps, blkioDeviceWriteBps, blkioDeviceReadIOps, blkioDeviceWriteIOps, cpuPeriod,
+                cpuQuota, cpuRealtimePeriod, cpuRealtimeRuntime, cpusetCpus, cpusetMems, devices, deviceCgroupRules,
+                deviceRequests, memoryReservation, memorySwap, memorySwappiness, oomKillDisable, pidsLimit, ulimits,
+                cpuCount, cpuPercent, ioMaximumIOps, ioMaximumBandwidth, maskedPaths, readonlyPaths, init);
+    }
+
     /** LogConfig: the log driver and its options. */
     @JsonNaming(PropertyNamingStrategies.UpperCamelCaseStrategy.class)
     public record LogConfig(String type, Map<String, String> config) {
