@@ -6,6 +6,12 @@ ensure_commands() {
     command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
   done
   [ ${#missing[@]} -eq 0 ] && return 0
+  ensure_packages "${missing[@]}"
+}
+
+# ensure_packages package ...: installs them (as root) with apt.
+ensure_packages() {
+  local missing=("$@")
   if [ "$(id -u)" != 0 ]; then
     echo "wharf: missing packages ${missing[*]} and not root to install them" >&2
     return 1

@@ -47,6 +47,11 @@ final class Cli {
     }
 
     static Result run(Map<String, String> env, List<String> cmd) throws Exception {
+        return run(env, cmd, new byte[0]);
+    }
+
+    /** Runs {@code cmd} with {@code input} as its stdin, closed after it. */
+    static Result run(Map<String, String> env, List<String> cmd, byte[] input) throws Exception {
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().remove("DOCKER_HOST");
         pb.environment().remove("DOCKER_CONTEXT");
@@ -55,7 +60,9 @@ final class Cli {
         pb.environment().put("DOCKER_CONFIG", CONFIG.toString());
         pb.environment().putAll(env);
         Process p = pb.start();
-        p.getOutputStream().close();
+        try (var stdin = p.getOutputStream()) {
+            stdin.write(input);
+        }
         CompletableFuture<String> out = read(p.getInputStream());
         CompletableFuture<String> err = read(p.getErrorStream());
         if (!p.waitFor(120, TimeUnit.SECONDS)) {

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
@@ -32,6 +33,31 @@ final class TestImages {
                 symlink(out, "bin/" + applet, "busybox");
             }
             file(out, "etc/passwd", "root:x:0:0:root:/root:/bin/sh\n".getBytes(StandardCharsets.UTF_8), 0644);
+        }
+        return tar;
+    }
+
+    /**
+     * A rootfs tar with busybox-static and every applet it lists as a symlink, users root and app
+     * (1000:1000, also in group extra 2000), as `docker import` takes it: the tests' busybox image.
+     */
+    static Path fullBusyboxRootfs(Path dir) throws Exception {
+        Path tar = dir.resolve("busybox-full.tar");
+        String applets = Cli.run(Map.of(), List.of(BUSYBOX.toString(), "--list")).ok().out();
+        try (TarArchiveOutputStream out = new TarArchiveOutputStream(Files.newOutputStream(tar))) {
+            for (String d : List.of("bin/", "etc/", "root/", "home/", "home/app/", "var/", "usr/", "usr/bin/")) {
+                dir(out, d);
+            }
+            dir(out, "tmp/", 01777);
+            file(out, "bin/busybox", Files.readAllBytes(BUSYBOX), 0755);
+            for (String applet : applets.split("\n")) {
+                if (!applet.isBlank() && !applet.equals("busybox")) {
+                    symlink(out, "bin/" + applet.trim(), "busybox");
+                }
+            }
+            file(out, "etc/passwd", "root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000:app:/home/app:/bin/sh\n"
+                    .getBytes(StandardCharsets.UTF_8), 0644);
+            file(out, "etc/group", "root:x:0:\napp:x:1000:\nextra:x:2000:app\n".getBytes(StandardCharsets.UTF_8), 0644);
         }
         return tar;
     }

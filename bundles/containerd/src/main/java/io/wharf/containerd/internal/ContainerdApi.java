@@ -38,6 +38,7 @@ import io.wharf.containerd.internal.api.tasks.v1.ResumeTaskRequest;
 import io.wharf.containerd.internal.api.tasks.v1.StartRequest;
 import io.wharf.containerd.internal.api.tasks.v1.StartResponse;
 import io.wharf.containerd.internal.api.tasks.v1.TasksProto;
+import io.wharf.containerd.internal.api.tasks.v1.UpdateTaskRequest;
 import io.wharf.containerd.internal.api.tasks.v1.WaitRequest;
 import io.wharf.containerd.internal.api.tasks.v1.WaitResponse;
 
@@ -51,6 +52,8 @@ final class ContainerdApi {
     static final String SPEC_TYPE = "types.containerd.io/opencontainers/runtime-spec/1/Spec";
     /** An exec's OCI process, as JSON. */
     static final String PROCESS_TYPE = "types.containerd.io/opencontainers/runtime-spec/1/Process";
+    /** A task's new cgroup limits, as the JSON of the OCI linux.resources object. */
+    static final String RESOURCES_TYPE = "types.containerd.io/opencontainers/runtime-spec/1/LinuxResources";
     /** The runc shim's options: a protobuf message, named by its bare full name. */
     static final String RUNC_OPTIONS_TYPE = "containerd.runc.v1.Options";
 
@@ -79,6 +82,8 @@ final class ContainerdApi {
             ResizePtyRequest.getDefaultInstance(), Empty.getDefaultInstance());
     static final MethodDescriptor<CloseIORequest, Empty> CLOSE_IO = tasks("CloseIO",
             CloseIORequest.getDefaultInstance(), Empty.getDefaultInstance());
+    static final MethodDescriptor<UpdateTaskRequest, Empty> UPDATE = tasks("Update",
+            UpdateTaskRequest.getDefaultInstance(), Empty.getDefaultInstance());
     static final MethodDescriptor<PauseTaskRequest, Empty> PAUSE = tasks("Pause",
             PauseTaskRequest.getDefaultInstance(), Empty.getDefaultInstance());
     static final MethodDescriptor<ResumeTaskRequest, Empty> RESUME = tasks("Resume",

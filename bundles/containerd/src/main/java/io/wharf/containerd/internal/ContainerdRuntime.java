@@ -12,6 +12,7 @@ import static io.wharf.containerd.internal.ContainerdApi.KILL;
 import static io.wharf.containerd.internal.ContainerdApi.LIST_PIDS;
 import static io.wharf.containerd.internal.ContainerdApi.METRICS;
 import static io.wharf.containerd.internal.ContainerdApi.PAUSE;
+import static io.wharf.containerd.internal.ContainerdApi.UPDATE;
 import static io.wharf.containerd.internal.ContainerdApi.RESIZE_PTY;
 import static io.wharf.containerd.internal.ContainerdApi.RESUME;
 import static io.wharf.containerd.internal.ContainerdApi.START;
@@ -47,6 +48,7 @@ import io.wharf.containerd.internal.api.tasks.v1.ListPidsRequest;
 import io.wharf.containerd.internal.api.tasks.v1.MetricsRequest;
 import io.wharf.containerd.internal.api.tasks.v1.MetricsResponse;
 import io.wharf.containerd.internal.api.tasks.v1.PauseTaskRequest;
+import io.wharf.containerd.internal.api.tasks.v1.UpdateTaskRequest;
 import io.wharf.containerd.internal.api.tasks.v1.ResizePtyRequest;
 import io.wharf.containerd.internal.api.tasks.v1.ResumeTaskRequest;
 import io.wharf.containerd.internal.api.tasks.v1.StartRequest;
@@ -277,6 +279,12 @@ final class ContainerdRuntime implements ContainerRuntime, AutoCloseable {
                 .setExecId(execId(containerId, processId))
                 .setStdin(true)
                 .build());
+    }
+
+    @Override
+    public void update(String containerId, byte[] linuxResources) {
+        client.call(UPDATE, UpdateTaskRequest.newBuilder().setContainerId(containerId)
+                .setResources(ContainerdApi.any(ContainerdApi.RESOURCES_TYPE, ByteString.copyFrom(linuxResources))).build());
     }
 
     @Override

@@ -49,6 +49,15 @@ public final class LayerWriter {
         addChildren(root, "");
     }
 
+    /** Adds {@code file} as {@code name}, and everything below it when it is a directory (docker cp). */
+    public void addNamed(Path file, String name) throws IOException {
+        FileStat stat = FileStat.of(file);
+        add(file, name, stat);
+        if (stat.isDirectory()) {
+            addChildren(file, name + "/");
+        }
+    }
+
     private void addChildren(Path directory, String prefix) throws IOException {
         List<String> names;
         try (Stream<Path> children = Files.list(directory)) {

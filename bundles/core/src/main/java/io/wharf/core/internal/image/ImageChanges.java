@@ -15,12 +15,12 @@ import io.wharf.core.spi.errors.InvalidParameterException;
  * The Dockerfile instructions `docker import --change` and `docker commit --change` accept, applied
  * to an image config: CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, ONBUILD, STOPSIGNAL, USER, VOLUME, WORKDIR.
  */
-final class ImageChanges {
+public final class ImageChanges {
 
     private ImageChanges() {
     }
 
-    static void apply(List<String> changes, ObjectNode config) {
+    public static void apply(List<String> changes, ObjectNode config) {
         for (String change : changes) {
             String line = change.trim();
             if (line.isEmpty()) {

@@ -16,6 +16,7 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.wharf.core.internal.daemon.DaemonContext;
@@ -152,6 +153,45 @@ public final class ImageService {
             tag(stored, ref);
         }
         events.publish(Event.now("image", "import", stored.id().toString(), Map.of()));
+        return stored;
+    }
+
+    /**
+     * `docker commit`: a new image on {@code parent} whose last layer is {@code layerTar} (what a
+     * container changed), with the container's config; tagged when {@code ref} is given.
+     */
+    public synchronized ImageStore.Image commit(ImageStore.Image parent, InputStream layerTar, JsonNode config,
+            String containerId, String author, String comment, io.wharf.core.spi.reference.Reference ref)
+            throws IOException {
+        Layer layer = layers.register(layerTar, parent.topChainId());
+        String created = OffsetDateTime.now(java.time.ZoneOffset.UTC).toString();
+        ObjectNode image = parent.json().deepCopy();
+        image.put("created", created);
+        image.put("parent", parent.id().toString());
+        image.put("container", containerId);
+        image.set("config", config);
+        image.put("author", author);
+        image.put("comment", comment);
+        ObjectNode history = (image.has("history") ? (ArrayNode) image.get("history")
+                : image.putArray("history")).addObject();
+        history.put("created", created);
+        if (!author.isEmpty()) {
+            history.put("author", author);
+        }
+        List<String> cmd = new ArrayList<>();
+        config.path("Cmd").forEach(n -> cmd.add(n.asText()));
+        history.put("created_by", String.join(" ", cmd));
+        if (!comment.isEmpty()) {
+            history.put("comment", comment);
+        }
+        ObjectNode rootfs = image.has("rootfs") ? (ObjectNode) image.get("rootfs") : image.putObject("rootfs");
+        rootfs.put("type", "layers");
+        (rootfs.has("diff_ids") ? (ArrayNode) rootfs.get("diff_ids")
+                : rootfs.putArray("diff_ids")).add(layer.diffId().toString());
+        ImageStore.Image stored = images.put(Json.bytes(image));
+        if (ref != null) {
+            tag(stored, ref);
+        }
         return stored;
     }
 

@@ -30,10 +30,9 @@ import org.slf4j.LoggerFactory;
 
 import io.wharf.core.internal.config.DaemonConfig;
 import io.wharf.core.internal.config.ListenAddress;
+import io.wharf.core.internal.container.ContainerService;
 import io.wharf.core.internal.daemon.DaemonContext;
 import io.wharf.core.internal.events.EventHub;
-import io.wharf.core.internal.storage.StorageService;
-import io.wharf.core.spi.runtime.RuntimeInfo;
 
 /**
  * Jetty on every -H address once the daemon has started: unix sockets (mode 0660, --group),
@@ -53,9 +52,9 @@ public final class ApiServer {
 
     @Activate
     public ApiServer(@Reference DaemonContext daemon, @Reference ApiDispatcher dispatcher, @Reference EventHub events,
-            @Reference StorageService storage, @Reference RuntimeInfo runtime) {
-        // storage and runtime: like dockerd, serve the API only once NewDaemon has set up the stores
-        // and containerd answers.
+            @Reference ContainerService containers) {
+        // containers: like dockerd, serve the API only once NewDaemon has set up the stores, containerd
+        // answers and the containers on disk are restored.
         this.daemon = daemon;
         this.events = events;
         DaemonConfig config = daemon.config();

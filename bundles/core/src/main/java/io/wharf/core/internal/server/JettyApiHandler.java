@@ -1,9 +1,13 @@
 package io.wharf.core.internal.server;
 
+import java.io.IOException;
+
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The root Jetty handler: every request goes to the dispatcher; errors become dockerd's JSON
@@ -13,6 +17,8 @@ import org.eclipse.jetty.util.Callback;
  * handler is of type EITHER and hands blocking routes to the thread pool itself.
  */
 final class JettyApiHandler extends Handler.Abstract {
+
+    private static final Logger LOG = LoggerFactory.getLogger(JettyApiHandler.class);
 
     private final ApiDispatcher dispatcher;
 
@@ -51,11 +57,20 @@ final class JettyApiHandler extends Handler.Abstract {
     }
 
     private static void fail(Request request, ServerResponse resp, Throwable error) {
-        ErrorMapper.Answer answer = ErrorMapper.answer(error, request.getMethod(), request.getHttpURI().getPathQuery());
         if (resp.committed()) {
+            // Part of the answer is out, so the connection is closed. A client that went away
+            // (docker run -d leaves its wait request behind) is not the daemon's error.
+            if (error instanceof IOException) {
+                LOG.debug("{} {}: the client went away: {}", request.getMethod(), request.getHttpURI().getPathQuery(),
+                        error.toString());
+            } else {
+                LOG.error("Handler for {} {} failed after answering", request.getMethod(),
+                        request.getHttpURI().getPathQuery(), error);
+            }
             resp.abort(error);
-        } else {
-            resp.json(answer.status(), answer.body());
+            return;
         }
+        ErrorMapper.Answer answer = ErrorMapper.answer(error, request.getMethod(), request.getHttpURI().getPathQuery());
+        resp.json(answer.status(), answer.body());
     }
 }

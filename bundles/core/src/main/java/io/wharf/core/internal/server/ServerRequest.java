@@ -2,6 +2,7 @@ package io.wharf.core.internal.server;
 
 import java.io.InputStream;
 import java.io.IOException;
+import java.io.PushbackInputStream;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -124,7 +125,12 @@ final class ServerRequest implements ApiRequest {
 
     @Override
     public <T> T bodyAs(Class<T> type) {
-        try (InputStream in = body()) {
+        try (PushbackInputStream in = new PushbackInputStream(body())) {
+            int first = in.read();
+            if (first < 0) {
+                return null;
+            }
+            in.unread(first);
             return Json.MAPPER.readValue(in, type);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new InvalidParameterException("invalid JSON: " + e.getOriginalMessage(), e);

@@ -40,7 +40,10 @@ public interface ApiRequest {
     /** The body as a stream; read it at most once. */
     InputStream body();
 
-    /** The body parsed as JSON into {@code type}; a malformed body is an invalid parameter. */
+    /**
+     * The body parsed as JSON into {@code type}; null when there is no body; a malformed body is
+     * an invalid parameter.
+     */
     <T> T bodyAs(Class<T> type);
 
     /** A value a middleware left for later stages, or null. */

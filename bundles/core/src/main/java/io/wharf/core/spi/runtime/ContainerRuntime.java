@@ -54,6 +54,12 @@ public interface ContainerRuntime {
     /** Closes the process's stdin once the daemon has closed its side (so the process sees EOF). */
     void closeStdin(String containerId, String processId);
 
+    /**
+     * Changes the resource limits of the running task (docker update): {@code linuxResources} is
+     * the JSON of an OCI {@code linux.resources} object.
+     */
+    void update(String containerId, byte[] linuxResources);
+
     /** Freezes every process of the container. */
     void pause(String containerId);
 

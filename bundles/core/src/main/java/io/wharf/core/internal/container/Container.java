@@ -1,0 +1,230 @@
+package io.wharf.core.internal.container;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
+
+import io.wharf.core.internal.fs.AtomicFiles;
+import io.wharf.core.internal.json.Json;
+
+/**
+ * One container: what config.v2.json and hostconfig.json keep, plus what exists only while the
+ * daemon runs (its streams, its execs). Every change of state is written to disk before it is
+ * visible, and wakes those who wait on the container.
+ */
+public final class Container {
+
+    static final String CONFIG_FILE = "config.v2.json";
+    static final String HOST_CONFIG_FILE = "hostconfig.json";
+
+    private final String id;
+    private final Path dir;
+    private final Instant created;
+    private final String image;
+    private final String driver;
+    private String name; // guarded by this
+    private String path; // guarded by this
+    private List<String> args; // guarded by this
+    private ContainerConfig config; // guarded by this
+    private HostConfig hostConfig; // guarded by this
+    private ContainerState state; // guarded by this
+    private int restartCount; // guarded by this
+    private boolean startedBefore; // guarded by this
+    private boolean manuallyStopped; // guarded by this
+    private long exits; // guarded by this: counts exits, for wait's next-exit
+    private boolean removed; // guarded by this
+    private ProcessStreams streams; // guarded by this: the current run's, or null
+    private final Map<String, Exec> execs = new ConcurrentHashMap<>();
+    private final List<Attachment> pendingAttachments = new ArrayList<>(); // guarded by this
+
+    Container(String id, Path dir, Instant created, String image, String driver, String name, String path,
+            List<String> args, ContainerConfig config, HostConfig hostConfig, ContainerState state) {
+        this.id = id;
+        this.dir = dir;
+        this.created = created;
+        this.image = image;
+        this.driver = driver;
+        this.name = name;
+        this.path = path;
+        this.args = args;
+        this.config = config;
+        this.hostConfig = hostConfig;
+        this.state = state;
+    }
+
+    /** Reads a container back from its directory. */
+    static Container load(Path dir) throws IOException {
+        ContainerRecord r = Json.MAPPER.readValue(dir.resolve(CONFIG_FILE).toFile(), ContainerRecord.class);
+        HostConfig host = Json.MAPPER.readValue(dir.resolve(HOST_CONFIG_FILE).toFile(), HostConfig.class);
+        Container c = new Container(r.id(), dir, Instant.parse(r.created()), r.image(), r.driver(), r.name(), r.path(),
+                r.args(), r.config(), host, r.state());
+        c.restartCount = r.restartCount();
+        c.startedBefore = r.hasBeenStartedBefore();
+        c.manuallyStopped = r.hasBeenManuallyStopped();
+        return c;
+    }
+
+    /** Writes both files, each atomically (moby's CheckpointTo). */
+    synchronized void save() throws IOException {
+        Files.createDirectories(dir);
+        AtomicFiles.write(dir.resolve(HOST_CONFIG_FILE), Json.bytes(hostConfig));
+        AtomicFiles.write(dir.resolve(CONFIG_FILE), Json.bytes(record()));
+    }
+
+    public synchronized ContainerRecord record() {
+        return new ContainerRecord(id, created.toString(), path, args, config, image, name, restartCount, driver,
+                "linux", state, logPath().toString(), file("hostname").toString(), file("hosts").toString(),
+                file("resolv.conf").toString(), startedBefore, manuallyStopped);
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public String shortId() {
+        return id.substring(0, 12);
+    }
+
+    Path dir() {
+        return dir;
+    }
+
+    Path file(String name) {
+        return dir.resolve(name);
+    }
+
+    Path logPath() {
+        return dir.resolve(id + "-json.log");
+    }
+
+    public Instant created() {
+        return created;
+    }
+
+    public String image() {
+        return image;
+    }
+
+    String driver() {
+        return driver;
+    }
+
+    public synchronized String name() {
+        return name;
+    }
+
+    synchronized void rename(String newName) {
+        this.name = newName;
+    }
+
+    public synchronized String path() {
+        return path;
+    }
+
+    public synchronized List<String> args() {
+        return args;
+    }
+
+    public synchronized ContainerConfig config() {
+        return config;
+    }
+
+    public synchronized HostConfig hostConfig() {
+        return hostConfig;
+    }
+
+    synchronized void hostConfig(HostConfig value) {
+        this.hostConfig = value;
+    }
+
+    public synchronized ContainerState state() {
+        return state;
+    }
+
+    /** Changes the state and wakes the waiters; the caller saves. */
+    synchronized void state(ContainerState value) {
+        this.state = value;
+        notifyAll();
+    }
+
+    /** Records that the container's process ended (for wait's next-exit) with the state it leaves. */
+    synchronized void exited(ContainerState value) {
+        exits++;
+        state(value);
+    }
+
+    public synchronized int restartCount() {
+        return restartCount;
+    }
+
+    synchronized void restartCount(int value) {
+        this.restartCount = value;
+    }
+
+    synchronized boolean startedBefore() {
+        return startedBefore;
+    }
+
+    synchronized void markStarted() {
+        this.startedBefore = true;
+        this.manuallyStopped = false;
+    }
+
+    synchronized boolean manuallyStopped() {
+        return manuallyStopped;
+    }
+
+    synchronized void manuallyStopped(boolean value) {
+        this.manuallyStopped = value;
+    }
+
+    synchronized ProcessStreams streams() {
+        return streams;
+    }
+
+    synchronized void streams(ProcessStreams value) {
+        this.streams = value;
+    }
+
+    /** Keeps an attachment made before start for the next run's streams. */
+    synchronized void addPendingAttachment(Attachment a) {
+        pendingAttachments.add(a);
+    }
+
+    /** The attachments waiting for this run's streams; the list is emptied. */
+    synchronized List<Attachment> takePendingAttachments() {
+        List<Attachment> out = List.copyOf(pendingAttachments);
+        pendingAttachments.clear();
+        return out;
+    }
+
+    Map<String, Exec> execs() {
+        return execs;
+    }
+
+    public synchronized boolean removed() {
+        return removed;
+    }
+
+    synchronized void markRemoved() {
+        removed = true;
+        notifyAll();
+    }
+
+    synchronized long exits() {
+        return exits;
+    }
+
+    /** Blocks until {@code condition} holds (checked after every change) or the container is removed. */
+    synchronized void await(Predicate<Container> condition) throws InterruptedException {
+        while (!condition.test(this) && !removed) {
+            wait();
+        }
+    }
+}

@@ -1,0 +1,1071 @@
+package io.wharf.core.internal.container;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.wharf.core.internal.daemon.DaemonContext;
+import io.wharf.core.internal.container.spec.ContainerSettings;
+import io.wharf.core.internal.container.spec.Signals;
+import io.wharf.core.internal.image.ImageService;
+import io.wharf.core.internal.image.ImageStore;
+import io.wharf.core.internal.json.Json;
+import io.wharf.core.internal.system.HostFacts;
+import io.wharf.core.spi.errors.ConflictException;
+import io.wharf.core.spi.errors.InvalidParameterException;
+import io.wharf.core.spi.errors.NotFoundException;
+import io.wharf.core.spi.errors.NotModifiedException;
+import io.wharf.core.spi.errors.SystemException;
+import io.wharf.core.spi.events.Event;
+import io.wharf.core.spi.events.EventPublisher;
+import io.wharf.core.spi.http.HijackedSession;
+import io.wharf.core.spi.linux.Trees;
+import io.wharf.core.spi.runtime.ContainerRuntime;
+import io.wharf.core.spi.runtime.RestoredTask;
+import io.wharf.core.spi.runtime.Stdio;
+import io.wharf.core.spi.runtime.TaskExit;
+import io.wharf.core.spi.runtime.TaskListener;
+import io.wharf.core.spi.runtime.TaskProcess;
+
+/**
+ * The containers of the daemon (moby's daemon package for containers): create, start, stop,
+ * remove and the rest, each container kept under {@code <data-root>/containers/<id>}; exits come
+ * from the runtime's event stream and drive restart policies and auto-removal. At activation the
+ * containers on disk are restored (running ones re-attached with --live-restore, else stopped);
+ * at deactivation running containers are stopped unless --live-restore keeps them running.
+ */
+@Component(service = ContainerService.class)
+public final class ContainerService implements TaskListener {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ContainerService.class);
+    private static final SecureRandom RANDOM = new SecureRandom();
+    static final int DEFAULT_STOP_TIMEOUT = 10;
+    private static final int SIGKILL = 9;
+    private static final Duration OUTPUT_DRAIN = Duration.ofSeconds(2);
+
+    private final DaemonContext daemon;
+    private final ImageService images;
+    private final ContainerRuntime runtime;
+    private final EventPublisher events;
+    private final ContainerFiles files;
+    private final ContainerSpecs specs;
+    private final ContainerArchives archives;
+    private final Path root;
+    private final boolean liveRestore;
+    private final ContainerNames names = new ContainerNames();
+    private final Map<String, Container> containers = new ConcurrentHashMap<>();
+    private final Map<String, Boolean> oomKilled = new ConcurrentHashMap<>();
+    private final Map<String, Duration> restartDelays = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService restarts = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().daemon().name("container-restarts").factory());
+    private volatile boolean stopping;
+
+    @Activate
+    public ContainerService(@Reference DaemonContext daemon, @Reference ImageService images,
+            @Reference ContainerRuntime runtime, @Reference EventPublisher events) throws IOException {
+        this.daemon = daemon;
+        this.images = images;
+        this.runtime = runtime;
+        this.events = events;
+        this.root = daemon.config().dataRoot().resolve("containers");
+        this.liveRestore = daemon.config().bool("live-restore");
+        this.files = new ContainerFiles();
+        this.specs = ContainerSpecs.ofHost();
+        this.archives = new ContainerArchives(images.containerLayers());
+        Files.createDirectories(root);
+        Files.setPosixFilePermissions(root, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        runtime.subscribe(this);
+        restore();
+    }
+
+    // ---- lookup ----
+
+    /** dockerd's GetContainer: a full id, then a name, then a unique id prefix. */
+    public Container get(String idOrName) {
+        Container c = containers.get(idOrName);
+        if (c != null) {
+            return c;
+        }
+        String byName = names.idOf(idOrName);
+        if (byName != null && containers.containsKey(byName)) {
+            return containers.get(byName);
+        }
+        if (!idOrName.isEmpty() && idOrName.matches("[0-9a-f]+")) {
+            List<Container> matches = containers.values().stream().filter(x -> x.id().startsWith(idOrName)).toList();
+            if (matches.size() > 1) {
+                throw new InvalidParameterException("multiple IDs found with provided prefix: " + idOrName);
+            }
+            if (matches.size() == 1) {
+                return matches.get(0);
+            }
+        }
+        throw new NotFoundException("No such container: " + idOrName);
+    }
+
+    public Collection<Container> all() {
+        return List.copyOf(containers.values());
+    }
+
+    public ImageService images() {
+        return images;
+    }
+
+    public ContainerRuntime runtime() {
+        return runtime;
+    }
+
+    // ---- create ----
+
+    /** POST /containers/create: answers the new container. */
+    public Container create(String name, ContainerConfig requested, HostConfig host, List<String> warnings)
+            throws IOException {
+        if (requested == null || requested.image().isEmpty()) {
+            throw new InvalidParameterException("Config cannot be empty in order to create a container");
+        }
+        ImageStore.Image image = images.resolve(requested.image());
+        ContainerConfig imageConfig = imageConfig(image);
+        ContainerConfig config = requested.withImageDefaults(imageConfig, requested.image());
+        ContainerSettings.requireCommand(config);
+        HostConfig requestedHost = host == null ? Json.MAPPER.convertValue(Map.of(), HostConfig.class) : host;
+        warnings.addAll(ContainerSettings.verify(config, requestedHost, specs.platform()));
+        ContainerLogs.validate(requestedHost.logConfig());
+        checkNetworkMode(requestedHost.networkMode(), warnings);
+        HostConfig hostConfig = ContainerSettings.adapt(requestedHost);
+        String id = newId();
+        String reserved = name == null || name.isEmpty() ? names.generate(id) : names.reserve(name, id);
+        try {
+            if (config.hostname().isEmpty()) {
+                config = config.withHostname(hostConfig.networkMode().equals("host") ? HostFacts.hostname() : id.substring(0, 12));
+            }
+            List<String> command = new ArrayList<>();
+            if (config.entrypoint() != null) {
+                command.addAll(config.entrypoint());
+            }
+            if (config.cmd() != null) {
+                command.addAll(config.cmd());
+            }
+            Container c = new Container(id, root.resolve(id), Instant.now(), image.id().toString(),
+                    images.storage().driver().name(), reserved, command.get(0), List.copyOf(command.subList(1, command.size())),
+                    config, hostConfig, ContainerState.created());
+            images.containerLayers().create(id, image.topChainId());
+            c.save();
+            containers.put(id, c);
+            publish(c, "create", Map.of());
+            return c;
+        } catch (IOException | RuntimeException e) {
+            names.release(reserved);
+            images.containerLayers().remove(id);
+            Trees.delete(root.resolve(id));
+            throw e;
+        }
+    }
+
+    /**
+     * Until a network driver is there, containers run on the host's network or in a network
+     * namespace of their own with only a loopback interface ("none"); the default network is the
+     * latter, with a warning, and the bridge network is refused.
+     */
+    private void checkNetworkMode(String mode, List<String> warnings) {
+        if (mode.equals("default")) {
+            warnings.add("the bridge network is not available yet: the container gets its own network namespace"
+                    + " with a loopback interface only, as with --network none");
+        } else if (!mode.equals("none") && !mode.equals("host") && !mode.startsWith("container:")) {
+            throw new InvalidParameterException("network " + mode + " is not available: Wharf has no network driver"
+                    + " for it yet; use --network none, --network host or --network container:<name|id>");
+        }
+        if (mode.startsWith("container:")) {
+            get(mode.substring("container:".length()));
+        }
+    }
+
+    /** The network namespace a container joins: another container's for container:<name|id>, else null (its own). */
+    private String networkNamespace(Container c) {
+        String mode = c.hostConfig().networkMode();
+        if (!mode.startsWith("container:")) {
+            return null;
+        }
+        Container other = get(mode.substring("container:".length()));
+        if (!other.state().running() || other.state().restarting()) {
+            throw new ConflictException("cannot join network of a non running container: " + other.id());
+        }
+        return "/proc/" + other.state().pid() + "/ns/net";
+    }
+
+    private static ContainerConfig imageConfig(ImageStore.Image image) {
+        JsonNode config = image.json().get("config");
+        if (config == null || config.isNull()) {
+            config = image.json().get("container_config");
+        }
+        return config == null || config.isNull() ? Json.MAPPER.convertValue(Map.of(), ContainerConfig.class)
+                : Json.MAPPER.convertValue(config, ContainerConfig.class);
+    }
+
+    private static String newId() {
+        byte[] b = new byte[32];
+        RANDOM.nextBytes(b);
+        return HexFormat.of().formatHex(b);
+    }
+
+    // ---- start ----
+
+    /** POST /containers/{id}/start. */
+    public void start(Container c) throws IOException {
+        synchronized (c) {
+            ContainerState s = c.state();
+            if (s.paused()) {
+                throw new ConflictException("cannot start a paused container, try unpause instead");
+            }
+            if (s.running() && !s.restarting()) {
+                throw new NotModifiedException("container already started");
+            }
+            if (c.removed() || s.status().equals("removing") || s.dead()) {
+                throw new ConflictException("container is marked for removal and cannot be started");
+            }
+        }
+        c.manuallyStopped(false);
+        run(c);
+    }
+
+    /** Starts the container's process; on failure it stays stopped with the runtime's error. */
+    private void run(Container c) throws IOException {
+        String id = c.id();
+        Path rootfs = images.containerLayers().mount(id);
+        boolean created = false;
+        try {
+            files.prepare(c);
+            byte[] spec = specs.spec(c, c.hostConfig(), rootfs, networkNamespace(c)).json();
+            runtime.create(id, spec);
+            created = true;
+            ContainerConfig cfg = c.config();
+            TaskProcess process = runtime.start(id, new Stdio(cfg.openStdin(), cfg.tty()));
+            ProcessStreams streams = new ProcessStreams(c.shortId(), process, cfg.tty(), ContainerLogs.open(c));
+            c.takePendingAttachments().forEach(streams::adopt);
+            streams.start();
+            oomKilled.remove(id);
+            synchronized (c) {
+                c.streams(streams);
+                c.markStarted();
+                c.state(c.state().runningAs(process.pid(), Instant.now()));
+                c.save();
+            }
+            publish(c, "start", Map.of());
+        } catch (IOException | RuntimeException e) {
+            if (created) {
+                runtime.delete(id);
+            }
+            images.containerLayers().unmount(id);
+            c.takePendingAttachments().forEach(Attachment::end);
+            synchronized (c) {
+                c.state(c.state().failedToStart(e.getMessage(), 128));
+                c.save();
+            }
+            throw e;
+        }
+    }
+
+    // ---- exits ----
+
+    @Override
+    public void exited(String containerId, String processId, TaskExit exit) {
+        Container c = containers.get(containerId);
+        if (c == null) {
+            return;
+        }
+        if (!processId.equals(containerId)) {
+            Exec e = c.execs().get(processId);
+            if (e != null) {
+                Thread.ofVirtual().name("exec-exit-" + c.shortId()).start(() -> {
+                    awaitOutput(e.streams());
+                    e.exited(exit.exitCode());
+                    publish(c, "exec_die", Map.of("execID", e.id, "exitCode", Integer.toString(exit.exitCode())));
+                });
+            }
+            return;
+        }
+        // Exits are handled off the event thread: releasing a container or an exec waits for its output.
+        Thread.ofVirtual().name("exit-" + c.shortId()).start(() -> handleExit(c, exit));
+    }
+
+    @Override
+    public void outOfMemory(String containerId) {
+        Container c = containers.get(containerId);
+        if (c != null) {
+            oomKilled.put(containerId, true);
+            publish(c, "oom", Map.of());
+        }
+    }
+
+    private void handleExit(Container c, TaskExit reported) {
+        String id = c.id();
+        TaskExit exit = reported;
+        try {
+            exit = runtime.deleteTask(id).orElse(reported);
+        } catch (RuntimeException e) {
+            LOG.warn("deleting the task of container {}: {}", c.shortId(), e.getMessage());
+        }
+        ProcessStreams streams = c.streams();
+        awaitOutput(streams);
+        release(c);
+        boolean oom = oomKilled.remove(id) != null;
+        boolean restart;
+        Duration runTime;
+        synchronized (c) {
+            if (c.removed()) {
+                return;
+            }
+            ContainerState s = c.state();
+            runTime = s.startedAt().equals(ContainerState.NEVER) ? Duration.ZERO
+                    : Duration.between(Instant.parse(s.startedAt()), exit.exitedAt());
+            restart = !stopping && RestartPolicies.shouldRestart(c.hostConfig().restartPolicy(), exit.exitCode(),
+                    c.manuallyStopped(), c.restartCount());
+            c.streams(null);
+            c.exited(restart ? s.restartingAfter(exit.exitCode(), exit.exitedAt(), oom)
+                    : s.exited(exit.exitCode(), exit.exitedAt(), oom));
+            save(c);
+        }
+        publish(c, "die", Map.of("exitCode", Integer.toString(exit.exitCode())));
+        if (restart) {
+            Duration delay = RestartPolicies.nextDelay(restartDelays.get(id), runTime);
+            restartDelays.put(id, delay);
+            restarts.schedule(() -> restartByPolicy(c), delay.toMillis(), TimeUnit.MILLISECONDS);
+        } else {
+            restartDelays.remove(id);
+            if (c.hostConfig().autoRemove() && !stopping) {
+                try {
+                    remove(c, false, true);
+                } catch (IOException | RuntimeException e) {
+                    LOG.warn("auto-removing container {}: {}", c.shortId(), e.getMessage());
+                }
+            }
+        }
+    }
+
+    private void restartByPolicy(Container c) {
+        synchronized (c) {
+            if (c.removed() || !c.state().restarting() || c.manuallyStopped() || stopping) {
+                if (c.state().restarting()) {
+                    c.state(c.state().exited(c.state().exitCode(), Instant.parse(c.state().finishedAt()), false));
+                    save(c);
+                }
+                return;
+            }
+            c.restartCount(c.restartCount() + 1);
+        }
+        try {
+            run(c);
+            publish(c, "restart", Map.of());
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("restarting container {} by its restart policy: {}", c.shortId(), e.getMessage());
+        }
+    }
+
+    private static void awaitOutput(ProcessStreams streams) {
+        if (streams == null) {
+            return;
+        }
+        try {
+            if (!streams.awaitEnded(OUTPUT_DRAIN)) {
+                LOG.debug("output still open {} after the process exited", OUTPUT_DRAIN);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Gives back what a run held: the runtime's container record and the root filesystem's mount. */
+    private void release(Container c) {
+        try {
+            runtime.delete(c.id());
+        } catch (NotFoundException e) {
+            // already gone
+        } catch (RuntimeException e) {
+            LOG.warn("deleting container {} from the runtime: {}", c.shortId(), e.getMessage());
+        }
+        try {
+            images.containerLayers().unmount(c.id());
+        } catch (IOException e) {
+            LOG.warn("unmounting the root filesystem of container {}: {}", c.shortId(), e.getMessage());
+        }
+    }
+
+    private void unmountQuietly(Container c) {
+        try {
+            images.containerLayers().unmount(c.id());
+        } catch (IOException e) {
+            LOG.warn("unmounting the root filesystem of container {}: {}", c.shortId(), e.getMessage());
+        }
+    }
+
+    // ---- stop, kill, restart, pause ----
+
+    /** POST /containers/{id}/stop: the stop signal, then SIGKILL after the timeout. */
+    public void stop(Container c, Integer timeoutSeconds, String signal) throws InterruptedException {
+        ContainerState s = c.state();
+        if (!s.running()) {
+            throw new NotModifiedException("container already stopped");
+        }
+        c.manuallyStopped(true);
+        save(c);
+        if (s.restarting()) {
+            // Waiting for its policy's next start: it stops where it is.
+            synchronized (c) {
+                c.state(s.exited(s.exitCode(), Instant.parse(s.finishedAt()), s.oomKilled()));
+                save(c);
+            }
+            publish(c, "stop", Map.of());
+            return;
+        }
+        int timeout = timeoutSeconds != null ? timeoutSeconds
+                : c.config().stopTimeout() != null ? c.config().stopTimeout() : DEFAULT_STOP_TIMEOUT;
+        int sig = Signals.parse(signal != null && !signal.isEmpty() ? signal : stopSignal(c));
+        long exitsBefore = c.exits();
+        if (c.state().paused()) {
+            // A frozen process cannot act on its signal; dockerd thaws it after signalling.
+            signalQuietly(c, sig);
+            runtime.resume(c.id());
+        } else {
+            signalQuietly(c, sig);
+        }
+        if (!awaitExit(c, exitsBefore, timeout < 0 ? null : Duration.ofSeconds(timeout))) {
+            LOG.info("container {} did not stop within {} s of signal {}; killing it", c.shortId(), timeout, sig);
+            signalQuietly(c, SIGKILL);
+            awaitExit(c, exitsBefore, null);
+        }
+        publish(c, "stop", Map.of());
+    }
+
+    private static String stopSignal(Container c) {
+        String s = c.config().stopSignal();
+        return s == null || s.isEmpty() ? "SIGTERM" : s;
+    }
+
+    private void signalQuietly(Container c, int signal) {
+        try {
+            runtime.signal(c.id(), c.id(), signal);
+        } catch (NotFoundException e) {
+            // it exited meanwhile
+        }
+    }
+
+    /** Waits for the exit after {@code exitsBefore} (a null timeout waits for ever). */
+    private static boolean awaitExit(Container c, long exitsBefore, Duration timeout) throws InterruptedException {
+        long deadline = timeout == null ? Long.MAX_VALUE : System.nanoTime() + timeout.toNanos();
+        synchronized (c) {
+            while (c.exits() == exitsBefore && !c.removed() && c.state().running() && !c.state().restarting()) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                TimeUnit.NANOSECONDS.timedWait(c, Math.min(left, TimeUnit.SECONDS.toNanos(1)));
+            }
+        }
+        return true;
+    }
+
+    /** POST /containers/{id}/kill. */
+    public void kill(Container c, String signal) {
+        ContainerState s = c.state();
+        if (!s.running() || s.restarting()) {
+            throw new ConflictException("Container " + c.id() + " is not running");
+        }
+        int sig = Signals.parse(signal == null || signal.isEmpty() ? "KILL" : signal);
+        c.manuallyStopped(true);
+        save(c);
+        runtime.signal(c.id(), c.id(), sig);
+        publish(c, "kill", Map.of("signal", Integer.toString(sig)));
+    }
+
+    /** POST /containers/{id}/restart. */
+    public void restart(Container c, Integer timeoutSeconds, String signal) throws IOException, InterruptedException {
+        if (c.state().running()) {
+            stop(c, timeoutSeconds, signal);
+        }
+        start(c);
+        publish(c, "restart", Map.of());
+    }
+
+    public void pause(Container c) {
+        ContainerState s = c.state();
+        if (!s.running() || s.restarting()) {
+            throw new ConflictException("Container " + c.id() + " is not running");
+        }
+        if (s.paused()) {
+            throw new ConflictException("Container " + c.id() + " is already paused");
+        }
+        runtime.pause(c.id());
+        synchronized (c) {
+            c.state(c.state().paused(true));
+            save(c);
+        }
+        publish(c, "pause", Map.of());
+    }
+
+    public void unpause(Container c) {
+        if (!c.state().paused()) {
+            throw new ConflictException("Container " + c.id() + " is not paused");
+        }
+        runtime.resume(c.id());
+        synchronized (c) {
+            c.state(c.state().paused(false));
+            save(c);
+        }
+        publish(c, "unpause", Map.of());
+    }
+
+    // ---- wait ----
+
+    /** POST /containers/{id}/wait: blocks as the condition says and answers the exit code. */
+    public int await(Container c, String condition) throws InterruptedException {
+        switch (condition == null || condition.isEmpty() ? "not-running" : condition) {
+            case "not-running" -> c.await(x -> !x.state().running());
+            case "next-exit" -> {
+                long before = c.exits();
+                c.await(x -> x.exits() > before);
+            }
+            case "removed" -> c.await(Container::removed);
+            default -> throw new InvalidParameterException("invalid condition: \"" + condition + "\"");
+        }
+        return c.state().exitCode();
+    }
+
+    // ---- remove, rename, update ----
+
+    /** DELETE /containers/{id}. */
+    public void remove(Container c, boolean force, boolean volumes) throws IOException {
+        synchronized (c) {
+            if (c.removed()) {
+                return;
+            }
+            ContainerState s = c.state();
+            if (s.status().equals("removing")) {
+                throw new ConflictException("removal of container " + c.shortId() + " is already in progress");
+            }
+            if (s.running() && !force) {
+                String state = s.paused() ? "paused" : s.restarting() ? "restarting" : "running";
+                throw new ConflictException("You cannot remove a " + state + " container " + c.id()
+                        + ". " + (s.paused() ? "Unpause and then stop" : "Stop") + " the container before attempting removal or force remove");
+            }
+            c.manuallyStopped(true);
+        }
+        if (c.state().running() && !c.state().restarting()) {
+            long before = c.exits();
+            if (c.state().paused()) {
+                runtime.resume(c.id());
+            }
+            signalQuietly(c, SIGKILL);
+            try {
+                awaitExit(c, before, Duration.ofSeconds(30));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new SystemException("interrupted while killing container " + c.id(), e);
+            }
+        }
+        synchronized (c) {
+            c.state(c.state().removing());
+        }
+        try {
+            images.containerLayers().remove(c.id());
+        } catch (IOException e) {
+            synchronized (c) {
+                c.state(c.state().asDead());
+                save(c);
+            }
+            throw new SystemException("unable to remove filesystem for " + c.id() + ": " + e.getMessage(), e);
+        }
+        Trees.delete(c.dir());
+        containers.remove(c.id());
+        names.release(c.name());
+        restartDelays.remove(c.id());
+        c.markRemoved();
+        publish(c, "destroy", Map.of());
+    }
+
+    /** POST /containers/{id}/rename. */
+    public void rename(Container c, String newName) {
+        if (newName == null || newName.isEmpty()) {
+            throw new InvalidParameterException("Neither old nor new names may be empty");
+        }
+        String old = c.name();
+        String reserved = names.reserve(newName, c.id());
+        if (reserved.equals(old)) {
+            throw new InvalidParameterException("Renaming a container with the same name as its current name");
+        }
+        c.rename(reserved);
+        try {
+            c.save();
+        } catch (IOException e) {
+            c.rename(old);
+            names.release(reserved);
+            throw new SystemException("renaming container " + c.id() + ": " + e.getMessage(), e);
+        }
+        names.release(old);
+        publish(c, "rename", Map.of("oldName", old));
+    }
+
+    /**
+     * POST /containers/{id}/update: new resource limits (applied to the running task at once) and
+     * restart policy; answers dockerd's warnings.
+     */
+    public List<String> update(Container c, com.fasterxml.jackson.databind.JsonNode changes) {
+        HostConfig updated;
+        synchronized (c) {
+            com.fasterxml.jackson.databind.node.ObjectNode merged = Json.MAPPER.valueToTree(c.hostConfig());
+            changes.fields().forEachRemaining(f -> {
+                boolean zero = f.getValue().isNull() || f.getValue().isNumber() && f.getValue().asLong() == 0
+                        || f.getValue().isTextual() && f.getValue().asText().isEmpty()
+                        || f.getValue().isArray() && f.getValue().isEmpty();
+                // A zero value means "not changed", as in moby's update (except RestartPolicy, given whole).
+                if (merged.has(f.getKey()) && (!zero || f.getKey().equals("RestartPolicy") && !f.getValue().isNull())) {
+                    merged.set(f.getKey(), f.getValue());
+                }
+            });
+            updated = Json.MAPPER.convertValue(merged, HostConfig.class);
+            if (changes.has("RestartPolicy") && !changes.get("RestartPolicy").isNull() && updated.autoRemove()
+                    && !updated.restartPolicy().isNone()) {
+                throw new InvalidParameterException("Restart policy cannot be updated because AutoRemove is enabled for the container");
+            }
+            ContainerSettings.verify(c.config(), updated, specs.platform());
+        }
+        ContainerState s = c.state();
+        if (s.running() && !s.restarting()) {
+            try {
+                runtime.update(c.id(), specs.resources(c, updated, images.containerLayers().mount(c.id())));
+            } catch (IOException e) {
+                throw new SystemException("updating container " + c.id() + ": " + e.getMessage(), e);
+            } finally {
+                unmountQuietly(c);
+            }
+        }
+        synchronized (c) {
+            c.hostConfig(updated);
+            save(c);
+        }
+        publish(c, "update", Map.of());
+        return List.of();
+    }
+
+    /** POST /commit: a new image of the container's changes, with its config and the given changes. */
+    public ImageStore.Image commit(Container c, io.wharf.core.spi.reference.Reference ref, String author,
+            String comment, List<String> changes, boolean pause, com.fasterxml.jackson.databind.JsonNode overrides)
+            throws IOException {
+        boolean paused = false;
+        if (pause && c.state().running() && !c.state().paused() && !c.state().restarting()) {
+            runtime.pause(c.id());
+            paused = true;
+        }
+        Path tmp = Files.createTempFile(daemon.config().dataRoot().resolve("tmp"), "commit-", ".tar");
+        try {
+            try (var out = Files.newOutputStream(tmp)) {
+                images.containerLayers().diff(c.id(), out);
+            }
+            com.fasterxml.jackson.databind.node.ObjectNode config = Json.MAPPER.valueToTree(c.config());
+            if (overrides != null && overrides.isObject()) {
+                overrides.fields().forEachRemaining(f -> {
+                    if (!f.getValue().isNull()) {
+                        config.set(f.getKey(), f.getValue());
+                    }
+                });
+            }
+            io.wharf.core.internal.image.ImageChanges.apply(changes, config);
+            ImageStore.Image parent = images.images().get(io.wharf.core.spi.reference.Digest.parse(c.image()))
+                    .orElseThrow(() -> new NotFoundException("No such image: " + c.image()));
+            ImageStore.Image image;
+            try (var in = Files.newInputStream(tmp)) {
+                image = images.commit(parent, in, config, c.id(), author, comment, ref);
+            }
+            publish(c, "commit", Map.of("comment", comment));
+            return image;
+        } finally {
+            Files.deleteIfExists(tmp);
+            if (paused) {
+                runtime.resume(c.id());
+            }
+        }
+    }
+
+    /** GET /containers/{id}/logs: the container's log, followed while it runs when asked. */
+    public void logs(Container c, io.wharf.core.internal.container.logs.LogsOptions options, java.io.OutputStream out)
+            throws IOException, InterruptedException {
+        ContainerLogs.copy(c, options, out);
+    }
+
+    /** HEAD /containers/{id}/archive: the path's stat, base64-encoded JSON. */
+    public String statPath(Container c, String path) throws IOException {
+        return archives.stat(c, path);
+    }
+
+    /** GET /containers/{id}/archive: a tar of the path; {@code headers} gets the stat before the body starts. */
+    public void archive(Container c, String path, java.util.function.Consumer<String> headers,
+            java.util.function.Supplier<java.io.OutputStream> body) throws IOException {
+        archives.get(c, path, headers::accept, body::get);
+    }
+
+    /** PUT /containers/{id}/archive: unpacks a tar into the directory {@code path}. */
+    public void extract(Container c, String path, java.io.InputStream tar) throws IOException {
+        archives.put(c, path, tar);
+    }
+
+    // ---- exec ----
+
+    /** POST /containers/{id}/exec. */
+    public Exec createExec(Container c, Exec.Request request) {
+        ContainerState s = c.state();
+        if (!s.running() || s.restarting()) {
+            throw new ConflictException("Container " + c.id() + " is not running");
+        }
+        if (s.paused()) {
+            throw new ConflictException("Container " + c.id() + " is paused, unpause the container before exec");
+        }
+        if (request.cmd() == null || request.cmd().isEmpty()) {
+            throw new InvalidParameterException("No exec command specified");
+        }
+        Exec e = new Exec(newId(), c.id(), request);
+        c.execs().put(e.id, e);
+        publish(c, "exec_create: " + String.join(" ", request.cmd()), Map.of("execID", e.id));
+        return e;
+    }
+
+    /** The execs of a container, as inspect lists them. */
+    public List<String> execIds(Container c) {
+        return List.copyOf(c.execs().keySet());
+    }
+
+    /** The exec with this id, in whichever container. */
+    public Exec exec(String execId) {
+        for (Container c : containers.values()) {
+            Exec e = c.execs().get(execId);
+            if (e != null) {
+                return e;
+            }
+        }
+        throw new NotFoundException("No such exec instance: " + execId);
+    }
+
+    /**
+     * POST /exec/{id}/start: runs the exec; answers the session that streams it to the client, or
+     * null when the client detaches (its output is then read and dropped).
+     */
+    public HijackedSession startExec(String execId, boolean detach) throws IOException {
+        Exec e = exec(execId);
+        ProcessStreams streams = runExec(e);
+        Attachment output = streams.attach(!detach && e.request.attachStdout(), !detach && e.request.attachStderr());
+        streams.start();
+        if (detach) {
+            return null;
+        }
+        Container c = get(e.containerId);
+        return new AttachSession(output, e.request.attachStdin(),
+                e.request.tty() ? AttachSession.parseDetachKeys(e.request.detachKeys()) : null,
+                p -> closeStdin(c.id(), e.id, p), e::awaitExit);
+    }
+
+    /** GET /exec/{id}/json. */
+    public Map<String, Object> inspectExec(String execId) {
+        Exec e = exec(execId);
+        Map<String, Object> process = new LinkedHashMap<>();
+        process.put("tty", e.request.tty());
+        process.put("entrypoint", e.request.cmd().get(0));
+        process.put("arguments", e.request.cmd().subList(1, e.request.cmd().size()));
+        process.put("privileged", e.request.privileged());
+        process.put("user", e.request.user());
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("CanRemove", false);
+        out.put("ContainerID", e.containerId);
+        out.put("DetachKeys", e.request.detachKeys());
+        out.put("ExitCode", e.exitCode());
+        out.put("ID", e.id);
+        out.put("OpenStderr", e.request.attachStderr());
+        out.put("OpenStdin", e.request.attachStdin());
+        out.put("OpenStdout", e.request.attachStdout());
+        out.put("ProcessConfig", process);
+        out.put("Running", e.running());
+        out.put("Pid", e.pid());
+        return out;
+    }
+
+    /** POST /exec/{id}/resize. */
+    public void resizeExec(String execId, int height, int width) {
+        Exec e = exec(execId);
+        if (!e.running()) {
+            throw new ConflictException("exec " + execId + " is not running");
+        }
+        runtime.resizeTerminal(e.containerId, e.id, width, height);
+    }
+
+    /** POST /containers/{id}/resize. */
+    public void resize(Container c, int height, int width) {
+        if (!c.state().running() || c.state().restarting()) {
+            throw new ConflictException("Container " + c.id() + " is not running");
+        }
+        runtime.resizeTerminal(c.id(), c.id(), width, height);
+    }
+
+    /**
+     * POST /containers/{id}/attach: collects the output the client asked for from now on and
+     * answers the session that hands it over (and its input to the container's stdin).
+     */
+    public HijackedSession attach(Container c, boolean stdin, boolean stdout, boolean stderr, String detachKeys) {
+        byte[] keys = AttachSession.parseDetachKeys(detachKeys);
+        ContainerState s = c.state();
+        ProcessStreams streams = c.streams();
+        if (streams == null) {
+            if (s.running() && !s.restarting()) {
+                throw new ConflictException("container " + c.id() + " has no streams to attach to");
+            }
+            // Attached before start (docker run, docker start -a): the streams are made at start.
+            return pendingAttach(c, stdin, stdout, stderr, keys);
+        }
+        return session(c, streams.attach(stdout, stderr), stdin, keys);
+    }
+
+    private HijackedSession pendingAttach(Container c, boolean stdin, boolean stdout, boolean stderr, byte[] keys) {
+        Attachment a = new Attachment(stdout, stderr, c.config().tty());
+        c.addPendingAttachment(a);
+        return session(c, a, stdin, keys);
+    }
+
+    private AttachSession session(Container c, Attachment output, boolean stdin, byte[] keys) {
+        return new AttachSession(output, stdin && c.config().openStdin(), c.config().tty() ? keys : null,
+                c.config().stdinOnce() ? p -> closeStdin(c.id(), c.id(), p) : null);
+    }
+
+    private void closeStdin(String containerId, String processId, ProcessStreams streams) {
+        streams.closeStdin();
+        try {
+            runtime.closeStdin(containerId, processId);
+        } catch (RuntimeException e) {
+            LOG.debug("closing stdin of {}: {}", processId, e.getMessage());
+        }
+    }
+
+    /** Starts an exec and answers its streams, not yet copying. */
+    private ProcessStreams runExec(Exec e) throws IOException {
+        Container c = get(e.containerId);
+        if (!e.claimStart()) {
+            throw new ConflictException("Error: Exec command " + e.id + " has already run");
+        }
+        ContainerState s = c.state();
+        if (!s.running() || s.restarting()) {
+            throw new ConflictException("Container " + c.id() + " is not running");
+        }
+        byte[] process = specs.execProcess(c, e, images.containerLayers().mount(c.id()));
+        try {
+            TaskProcess p = runtime.exec(c.id(), e.id, process, new Stdio(e.request.attachStdin(), e.request.tty()));
+            ProcessStreams streams = new ProcessStreams("exec-" + e.id.substring(0, 12), p, e.request.tty(), null);
+            e.running(p.pid(), streams);
+            publish(c, "exec_start: " + String.join(" ", e.request.cmd()), Map.of("execID", e.id));
+            return streams;
+        } catch (RuntimeException ex) {
+            e.exited(126);
+            throw ex;
+        } finally {
+            images.containerLayers().unmount(c.id());
+        }
+    }
+
+    // ---- restore and shutdown ----
+
+    /** dockerd's restore: containers from disk, running ones re-attached or stopped. */
+    private void restore() throws IOException {
+        List<Container> loaded = new ArrayList<>();
+        try (Stream<Path> dirs = Files.list(root)) {
+            for (Path dir : dirs.toList()) {
+                try {
+                    Container c = Container.load(dir);
+                    names.reserve(c.name(), c.id());
+                    containers.put(c.id(), c);
+                    loaded.add(c);
+                } catch (IOException | RuntimeException e) {
+                    LOG.error("failed to load container {}: {}", dir.getFileName(), e.toString());
+                }
+            }
+        }
+        images.containerLayers().removeAllBut(containers.keySet());
+        for (Container c : loaded) {
+            try {
+                restore(c);
+            } catch (IOException | RuntimeException e) {
+                LOG.error("failed to restore container {}: {}", c.shortId(), e.toString());
+            }
+        }
+        for (Container c : loaded) {
+            ContainerState s = c.state();
+            if (!s.running() && RestartPolicies.shouldRestart(c.hostConfig().restartPolicy(), s.exitCode(),
+                    c.manuallyStopped(), c.restartCount()) && c.startedBefore()) {
+                restarts.execute(() -> {
+                    try {
+                        run(c);
+                    } catch (IOException | RuntimeException e) {
+                        LOG.warn("starting container {} by its restart policy: {}", c.shortId(), e.getMessage());
+                    }
+                });
+            } else if (!s.running() && c.hostConfig().autoRemove()) {
+                remove(c, true, true);
+            }
+        }
+    }
+
+    private void restore(Container c) throws IOException {
+        ContainerState s = c.state();
+        if (!s.running() && !s.status().equals("removing") && !s.dead()) {
+            return;
+        }
+        if (s.status().equals("removing")) {
+            LOG.info("container {} was being removed; finishing that", c.shortId());
+            remove(c, true, true);
+            return;
+        }
+        ContainerConfig cfg = c.config();
+        Optional<RestoredTask> task = s.restarting() ? Optional.empty()
+                : runtime.restore(c.id(), new Stdio(cfg.openStdin(), cfg.tty()));
+        if (task.isPresent() && task.get().status() != RestoredTask.Status.STOPPED) {
+            images.containerLayers().mount(c.id());
+            ProcessStreams streams = new ProcessStreams(c.shortId(), task.get().process(), cfg.tty(), ContainerLogs.open(c))
+                    .start();
+            c.streams(streams);
+            if (liveRestore) {
+                LOG.info("container {} is still running; re-attached", c.shortId());
+                synchronized (c) {
+                    c.state(new ContainerState(task.get().status() == RestoredTask.Status.PAUSED ? "paused" : "running",
+                            true, task.get().status() == RestoredTask.Status.PAUSED, false, false, false,
+                            task.get().process().pid(), 0, "", s.startedAt(), ContainerState.NEVER, s.health()));
+                    save(c);
+                }
+                return;
+            }
+            // Without --live-restore a container that outlived the daemon is stopped now; its exit
+            // event then lets the restart policy decide.
+            LOG.info("container {} is still running without --live-restore; stopping it", c.shortId());
+            synchronized (c) {
+                c.state(c.state().runningAs(task.get().process().pid(), Instant.parse(s.startedAt())));
+            }
+            if (task.get().status() == RestoredTask.Status.PAUSED) {
+                runtime.resume(c.id());
+            }
+            try {
+                stopForShutdown(c);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return;
+        }
+        TaskExit exit = null;
+        if (task.isPresent()) {
+            exit = runtime.deleteTask(c.id()).orElse(null);
+        }
+        release(c);
+        synchronized (c) {
+            // An exit that nobody saw (the daemon was down) is 255 when the runtime no longer knows it;
+            // a container waiting for its policy's restart keeps the exit it had.
+            ContainerState now = c.state();
+            int code = exit != null ? exit.exitCode() : now.restarting() ? now.exitCode() : 255;
+            c.exited(now.exited(code, exit == null ? Instant.now() : exit.exitedAt(), now.oomKilled()));
+            save(c);
+        }
+    }
+
+    private void stopForShutdown(Container c) throws InterruptedException {
+        long before = c.exits();
+        int timeout = c.config().stopTimeout() != null ? c.config().stopTimeout() : DEFAULT_STOP_TIMEOUT;
+        signalQuietly(c, Signals.parse(stopSignal(c)));
+        if (!awaitExit(c, before, Duration.ofSeconds(Math.max(0, timeout)))) {
+            signalQuietly(c, SIGKILL);
+            awaitExit(c, before, Duration.ofSeconds(10));
+        }
+    }
+
+    @Deactivate
+    void deactivate() throws InterruptedException {
+        stopping = true;
+        restarts.shutdownNow();
+        if (liveRestore) {
+            LOG.info("--live-restore: leaving running containers running");
+            return;
+        }
+        stopAll();
+        removeEmptyCgroupParents();
+    }
+
+    /** runc removes each container's cgroup but not their parent; an empty one goes with the daemon. */
+    private static void removeEmptyCgroupParents() {
+        Path cgroups = Path.of("/sys/fs/cgroup");
+        List<Path> candidates = new ArrayList<>(List.of(cgroups.resolve(ContainerSpecs.CGROUP_PARENT.substring(1))));
+        try (Stream<Path> controllers = Files.list(cgroups)) {
+            controllers.forEach(c -> candidates.add(c.resolve(ContainerSpecs.CGROUP_PARENT.substring(1))));
+        } catch (IOException e) {
+            return;
+        }
+        for (Path parent : candidates) {
+            try {
+                if (Files.isDirectory(parent)) {
+                    Files.delete(parent);
+                }
+            } catch (IOException e) {
+                // still in use (another daemon's containers, or live-restored ones)
+            }
+        }
+    }
+
+    private void stopAll() throws InterruptedException {
+        List<Thread> stops = new ArrayList<>();
+        for (Container c : containers.values()) {
+            if (c.state().running() && !c.state().restarting()) {
+                stops.add(Thread.ofVirtual().start(() -> {
+                    try {
+                        if (c.state().paused()) {
+                            runtime.resume(c.id());
+                        }
+                        stopForShutdown(c);
+                    } catch (InterruptedException | RuntimeException e) {
+                        LOG.warn("stopping container {}: {}", c.shortId(), e.toString());
+                    }
+                }));
+            }
+        }
+        for (Thread t : stops) {
+            t.join();
+        }
+    }
+
+    // ---- helpers ----
+
+    void save(Container c) {
+        try {
+            c.save();
+        } catch (IOException e) {
+            throw new SystemException("saving container " + c.id() + ": " + e.getMessage(), e);
+        }
+    }
+
+    void publish(Container c, String action, Map<String, String> extra) {
+        Map<String, String> attributes = new java.util.HashMap<>(c.config().labels());
+        attributes.put("image", c.config().image());
+        attributes.put("name", c.name().substring(1));
+        attributes.putAll(extra);
+        events.publish(Event.now("container", action, c.id(), attributes));
+    }
+}

@@ -1,0 +1,61 @@
+package io.wharf.core.internal.container;
+
+import java.nio.file.Path;
+import java.util.List;
+
+import io.wharf.core.internal.container.spec.ExecInput;
+import io.wharf.core.internal.container.spec.OciSpec;
+import io.wharf.core.internal.container.spec.OciSpecBuilder;
+import io.wharf.core.internal.container.spec.SpecInput;
+import io.wharf.core.internal.container.spec.SpecPlatform;
+import io.wharf.core.internal.json.Json;
+
+/**
+ * The OCI specs of the daemon's containers: the container's at each start, an exec's process (on
+ * the container's), the resources of docker update; all from the container's current settings.
+ */
+final class ContainerSpecs {
+
+    /** The cgroup every container's cgroup is made under, unless it names its own parent. */
+    static final String CGROUP_PARENT = "/wharf";
+    /** tini, as Debian's tini package installs it for Docker. */
+    static final Path INIT_BINARY = Path.of("/usr/bin/docker-init");
+
+    private final SpecPlatform platform;
+    private final OciSpecBuilder builder;
+
+    ContainerSpecs(SpecPlatform platform) {
+        this.platform = platform;
+        this.builder = new OciSpecBuilder(platform);
+    }
+
+    static ContainerSpecs ofHost() {
+        return new ContainerSpecs(SpecPlatform.ofHost(CGROUP_PARENT, INIT_BINARY, false, false, List.of()));
+    }
+
+    SpecPlatform platform() {
+        return platform;
+    }
+
+    /**
+     * The container's spec for a start, its root file system mounted at {@code rootfs}, joining
+     * {@code networkNamespace} (null: a namespace of its own, or the host's with --network host).
+     */
+    OciSpec spec(Container c, HostConfig host, Path rootfs, String networkNamespace) {
+        return builder.build(new SpecInput(c.id(), c.config(), host, rootfs, c.file("hostname"), c.file("hosts"),
+                c.file("resolv.conf"), null, networkNamespace, null, null));
+    }
+
+    /** An exec's OCI process, as JSON. */
+    byte[] execProcess(Container c, Exec e, Path rootfs) {
+        OciSpec.Process container = spec(c, c.hostConfig(), rootfs, null).process();
+        Exec.Request r = e.request;
+        return builder.execProcess(new ExecInput(container, c.config(), c.hostConfig(), rootfs, r.cmd(),
+                r.env() == null ? List.of() : r.env(), r.user(), r.workingDir(), r.tty(), r.privileged())).json();
+    }
+
+    /** The linux.resources of {@code host}, as JSON, for a running container's update. */
+    byte[] resources(Container c, HostConfig host, Path rootfs) {
+        return Json.bytes(spec(c, host, rootfs, null).linux().resources());
+    }
+}

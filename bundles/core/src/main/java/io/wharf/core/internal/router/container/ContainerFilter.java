@@ -1,0 +1,97 @@
+package io.wharf.core.internal.router.container;
+
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Predicate;
+
+import io.wharf.core.internal.container.Container;
+import io.wharf.core.internal.container.ContainerService;
+import io.wharf.core.internal.container.ContainerState;
+import io.wharf.core.internal.image.ImageStore;
+import io.wharf.core.spi.errors.InvalidParameterException;
+import io.wharf.core.spi.http.Filters;
+import io.wharf.core.spi.reference.Digest;
+
+/** The filters of docker ps (moby's foldFilter and includeContainerInList). */
+final class ContainerFilter implements Predicate<Container> {
+
+    private static final java.util.Set<String> STATUSES = Set.of("created", "restarting", "running",
+            "removing", "paused", "exited", "dead");
+
+    private final Filters filters;
+    private final Container before;
+    private final Container since;
+    private final ContainerService containers;
+
+    ContainerFilter(Filters filters, ContainerService containers) {
+        this.filters = filters;
+        this.containers = containers;
+        for (String s : filters.get("status")) {
+            if (!STATUSES.contains(s)) {
+                throw new InvalidParameterException("invalid filter 'status=" + s + "'");
+            }
+        }
+        for (String h : filters.get("health")) {
+            if (!Set.of("starting", "healthy", "unhealthy", "none").contains(h)) {
+                throw new InvalidParameterException("Unrecognised filter value for health: " + h);
+            }
+        }
+        for (String e : filters.get("exited")) {
+            try {
+                Integer.parseInt(e);
+            } catch (NumberFormatException x) {
+                throw new InvalidParameterException("invalid filter 'exited=" + e + "'");
+            }
+        }
+        this.before = filters.has("before") ? containers.get(filters.get("before").iterator().next()) : null;
+        this.since = filters.has("since") ? containers.get(filters.get("since").iterator().next()) : null;
+    }
+
+    /** Filters on status or exit code list stopped containers even without --all. */
+    boolean selectsStopped() {
+        return filters.has("status") || filters.has("exited");
+    }
+
+    @Override
+    public boolean test(Container c) {
+        ContainerState s = c.state();
+        if (!filters.matchesAny("id", v -> c.id().startsWith(v))
+                || !filters.matchesAny("name", v -> c.name().substring(1).matches(".*" + v + ".*") || c.name().equals(v))
+                || !filters.matchesLabels("label", c.config().labels())
+                || !filters.matchesAny("status", v -> v.equals(s.status()))
+                || !filters.matchesAny("health", v -> v.equals(s.health() == null ? "none" : s.health().status()))
+                || (filters.has("exited") && (s.running() || !filters.matchesAny("exited", v -> Integer.parseInt(v) == s.exitCode())
+                        || s.startedAt().equals(ContainerState.NEVER)))
+                || !filters.matchesAny("ancestor", v -> isAncestor(v, c))
+                || !filters.matchesAny("network", v -> v.equals(c.hostConfig().networkMode()))
+                || !filters.matchesAny("is-task", v -> v.equals("false"))
+                || !filters.matchesAny("isolation", v -> v.equals("default") || v.isEmpty())) {
+            return false;
+        }
+        if (before != null && !c.created().isBefore(before.created())) {
+            return false;
+        }
+        return since == null || c.created().isAfter(since.created());
+    }
+
+    /** The image the container runs is the named one, or a descendant of it. */
+    private boolean isAncestor(String ref, Container c) {
+        ImageStore.Image image;
+        try {
+            image = containers.images().resolve(ref);
+        } catch (RuntimeException e) {
+            return false;
+        }
+        String wanted = image.id().toString();
+        Optional<ImageStore.Image> current = containers.images().images().get(Digest.parse(c.image()));
+        while (current.isPresent()) {
+            if (current.get().id().toString().equals(wanted)) {
+                return true;
+            }
+            String parent = current.get().json().path("parent").asText("");
+            current = parent.isEmpty() ? Optional.empty()
+                    : containers.images().images().get(Digest.parse(parent));
+        }
+        return false;
+    }
+}

@@ -1,0 +1,204 @@
+package io.wharf.core.internal.router.container;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import io.wharf.core.internal.container.Container;
+import io.wharf.core.internal.container.ContainerConfig;
+import io.wharf.core.internal.container.ContainerState;
+import io.wharf.core.internal.container.HostConfig;
+
+/** The JSON shapes dockerd answers about containers: inspect, the list's summaries, the status text. */
+final class ContainerViews {
+
+    private ContainerViews() {
+    }
+
+    /** GET /containers/{id}/json (moby's ContainerJSON). */
+    static Map<String, Object> inspect(Container c, Map<String, String> graphDriverData, List<String> execIds,
+            Long sizeRw, Long sizeRootFs) {
+        var r = c.record();
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("Id", c.id());
+        out.put("Created", r.created());
+        out.put("Path", r.path());
+        out.put("Args", r.args());
+        out.put("State", r.state());
+        out.put("Image", r.image());
+        out.put("ResolvConfPath", r.resolvConfPath());
+        out.put("HostnamePath", r.hostnamePath());
+        out.put("HostsPath", r.hostsPath());
+        out.put("LogPath", r.logPath());
+        out.put("Name", r.name());
+        out.put("RestartCount", r.restartCount());
+        out.put("Driver", r.driver());
+        out.put("Platform", "linux");
+        out.put("MountLabel", "");
+        out.put("ProcessLabel", "");
+        out.put("AppArmorProfile", "");
+        out.put("ExecIDs", execIds.isEmpty() ? null : execIds);
+        out.put("HostConfig", c.hostConfig());
+        out.put("GraphDriver", Map.of("Name", r.driver(), "Data", graphDriverData));
+        if (sizeRw != null) {
+            out.put("SizeRw", sizeRw);
+            out.put("SizeRootFs", sizeRootFs);
+        }
+        out.put("Mounts", mounts(c.hostConfig()));
+        out.put("Config", r.config());
+        out.put("NetworkSettings", networkSettings(c));
+        return out;
+    }
+
+    /** One entry of GET /containers/json (moby's types.Container). */
+    static Map<String, Object> summary(Container c, Long sizeRw, Long sizeRootFs) {
+        ContainerConfig cfg = c.config();
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("Id", c.id());
+        out.put("Names", List.of(c.name()));
+        out.put("Image", cfg.image());
+        out.put("ImageID", c.image());
+        out.put("Command", command(c));
+        out.put("Created", c.created().getEpochSecond());
+        out.put("Ports", List.of());
+        if (sizeRw != null) {
+            out.put("SizeRw", sizeRw);
+            out.put("SizeRootFs", sizeRootFs);
+        }
+        out.put("Labels", cfg.labels());
+        out.put("State", c.state().status());
+        out.put("Status", status(c.state(), Instant.now()));
+        out.put("HostConfig", Map.of("NetworkMode", c.hostConfig().networkMode()));
+        out.put("NetworkSettings", Map.of("Networks", networks(c)));
+        out.put("Mounts", mounts(c.hostConfig()));
+        return out;
+    }
+
+    /** The command as docker ps shows it: path and arguments joined by spaces. */
+    static String command(Container c) {
+        List<String> parts = new ArrayList<>();
+        parts.add(c.path());
+        parts.addAll(c.args());
+        return String.join(" ", parts);
+    }
+
+    /** moby's State.String(): "Up 5 seconds (Paused)", "Exited (0) 2 minutes ago", "Created". */
+    static String status(ContainerState s, Instant now) {
+        if (s.running()) {
+            if (s.paused()) {
+                return "Up " + since(s.startedAt(), now) + " (Paused)";
+            }
+            if (s.restarting()) {
+                return "Restarting (" + s.exitCode() + ") " + since(s.finishedAt(), now) + " ago";
+            }
+            String health = s.health() == null ? "" : switch (s.health().status()) {
+                case "starting" -> " (health: starting)";
+                case "healthy", "unhealthy" -> " (" + s.health().status() + ")";
+                default -> "";
+            };
+            return "Up " + since(s.startedAt(), now) + health;
+        }
+        if (s.status().equals("removing")) {
+            return "Removal In Progress";
+        }
+        if (s.dead()) {
+            return "Dead";
+        }
+        if (s.startedAt().equals(ContainerState.NEVER)) {
+            return "Created";
+        }
+        if (s.finishedAt().equals(ContainerState.NEVER)) {
+            return "";
+        }
+        return "Exited (" + s.exitCode() + ") " + since(s.finishedAt(), now) + " ago";
+    }
+
+    private static String since(String time, Instant now) {
+        return HumanDuration.of(Duration.between(Instant.parse(time), now));
+    }
+
+    /** Mounts of inspect and ps: the container's binds and tmpfs mounts. */
+    static List<Map<String, Object>> mounts(HostConfig h) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        if (h.binds() != null) {
+            for (String bind : h.binds()) {
+                String[] f = bind.split(":");
+                if (f.length < 2 || !f[0].startsWith("/")) {
+                    continue;
+                }
+                String mode = f.length > 2 ? f[2] : "";
+                out.add(mount("bind", f[0], f[1], mode, !mode.contains("ro"), "rprivate"));
+            }
+        }
+        if (h.mounts() != null) {
+            for (HostConfig.Mount m : h.mounts()) {
+                String propagation = m.type().equals("bind") ? (m.bindOptions() != null && m.bindOptions().propagation() != null
+                        && !m.bindOptions().propagation().isEmpty() ? m.bindOptions().propagation() : "rprivate") : "";
+                out.add(mount(m.type(), m.source() == null ? "" : m.source(), m.target(), "", !m.readOnly(), propagation));
+            }
+        }
+        if (h.tmpfs() != null) {
+            h.tmpfs().forEach((target, opts) -> out.add(mount("tmpfs", "", target, opts, !opts.contains("ro"), "")));
+        }
+        return out;
+    }
+
+    private static Map<String, Object> mount(String type, String source, String target, String mode, boolean rw,
+            String propagation) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("Type", type);
+        m.put("Source", source);
+        m.put("Destination", target);
+        m.put("Mode", mode);
+        m.put("RW", rw);
+        m.put("Propagation", propagation);
+        return m;
+    }
+
+    /** The networks a container is on: host or none until the bridge driver arrives. */
+    private static Map<String, Object> networks(Container c) {
+        String mode = c.hostConfig().networkMode();
+        String name = mode.equals("default") ? "none" : mode;
+        Map<String, Object> endpoint = new LinkedHashMap<>();
+        endpoint.put("IPAMConfig", null);
+        endpoint.put("Links", null);
+        endpoint.put("Aliases", null);
+        endpoint.put("NetworkID", "");
+        endpoint.put("EndpointID", "");
+        endpoint.put("Gateway", "");
+        endpoint.put("IPAddress", "");
+        endpoint.put("IPPrefixLen", 0);
+        endpoint.put("IPv6Gateway", "");
+        endpoint.put("GlobalIPv6Address", "");
+        endpoint.put("GlobalIPv6PrefixLen", 0);
+        endpoint.put("MacAddress", "");
+        endpoint.put("DriverOpts", null);
+        return name.startsWith("container:") ? Map.of() : Map.of(name, endpoint);
+    }
+
+    private static Map<String, Object> networkSettings(Container c) {
+        Map<String, Object> n = new LinkedHashMap<>();
+        n.put("Bridge", "");
+        n.put("SandboxID", "");
+        n.put("HairpinMode", false);
+        n.put("LinkLocalIPv6Address", "");
+        n.put("LinkLocalIPv6PrefixLen", 0);
+        n.put("Ports", Map.of());
+        n.put("SandboxKey", "");
+        n.put("SecondaryIPAddresses", null);
+        n.put("SecondaryIPv6Addresses", null);
+        n.put("EndpointID", "");
+        n.put("Gateway", "");
+        n.put("GlobalIPv6Address", "");
+        n.put("GlobalIPv6PrefixLen", 0);
+        n.put("IPAddress", "");
+        n.put("IPPrefixLen", 0);
+        n.put("IPv6Gateway", "");
+        n.put("MacAddress", "");
+        n.put("Networks", networks(c));
+        return n;
+    }
+}

@@ -1,0 +1,287 @@
+package io.wharf.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Containers as `docker run` users know them, through the real docker CLI against the built
+ * daemon with its own containerd and runc, on busybox-static imported as busybox:latest.
+ */
+class ContainersTest {
+
+    @TempDir
+    Path dir;
+
+    /** Starts a daemon with {@code flags} and imports the test's busybox image as busybox:latest. */
+    private WharfDaemon daemonWithBusybox(String... flags) throws Exception {
+        WharfDaemon d = new WharfDaemon(dir).start(flags);
+        d.docker("import", "--change", "CMD [\"sh\"]", TestImages.fullBusyboxRootfs(dir).toString(), "busybox:latest").ok();
+        return d;
+    }
+
+    private static String inspect(WharfDaemon d, String format, String container) throws Exception {
+        return d.docker("inspect", "--format", format, container).ok().out().trim();
+    }
+
+    private static void await(Duration timeout, BooleanSupplier condition, String what) throws InterruptedException {
+        Instant deadline = Instant.now().plus(timeout);
+        while (!condition.getAsBoolean()) {
+            if (Instant.now().isAfter(deadline)) {
+                throw new AssertionError("not within " + timeout + ": " + what);
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    private static String quiet(WharfDaemon d, String... args) {
+        try {
+            return d.docker(args).out().trim();
+        } catch (Exception e) {
+            return "";
+        }
+    }
+
+    @Test
+    void runPrintsOutputExitCodesAndRemovesWithRm() throws Exception {
+        try (WharfDaemon d = daemonWithBusybox()) {
+            Cli.Result hello = d.docker("run", "--rm", "busybox", "echo", "hello").ok();
+            assertEquals("hello\n", hello.out());
+            assertEquals("", d.docker("ps", "-aq").ok().out(), "--rm removed the container");
+
+            Cli.Result failed = d.docker("run", "--name", "fails", "busybox", "sh", "-c", "echo oops >&2; exit 3");
+            assertEquals(3, failed.exitCode(), failed.toString());
+            assertTrue(failed.err().contains("oops"), failed.err());
+            assertEquals("exited 3", inspect(d, "{{.State.Status}} {{.State.ExitCode}}", "fails"));
+            assertTrue(d.docker("ps", "-a", "--format", "{{.Names}} {{.Status}}").ok().out().contains("fails Exited (3)"));
+
+            Cli.Result piped = Cli.run(Map.of(), List.of("docker", "-H", "unix://" + d.socket, "run", "-i", "--rm",
+                    "busybox", "sh", "-c", "cat; echo end"), "from stdin\n".getBytes(StandardCharsets.UTF_8)).ok();
+            assertEquals("from stdin\nend\n", piped.out());
+
+            Cli.Result missing = d.docker("run", "--rm", "--pull", "never", "nosuchimage:1", "true");
+            assertNotEquals(0, missing.exitCode());
+            assertTrue(missing.err().contains("No such image: nosuchimage:1"), missing.err());
+            Cli.Result conflict = d.docker("create", "--name", "fails", "busybox");
+            assertTrue(conflict.err().contains("Conflict. The container name \"/fails\" is already in use"), conflict.err());
+            d.docker("rm", "fails").ok();
+        }
+    }
+
+    @Test
+    void detachedContainerLifecycle() throws Exception {
+        try (WharfDaemon d = daemonWithBusybox()) {
+            String id = d.docker("run", "-d", "--name", "web", "busybox", "sh", "-c",
+                    "echo started; trap 'echo bye; exit 0' TERM; while true; do sleep 0.1; done").ok().out().trim();
+            assertEquals(64, id.length());
+            assertTrue(d.docker("ps", "--format", "{{.ID}} {{.Names}} {{.Status}}").ok().out()
+                    .startsWith(id.substring(0, 12) + " web Up"));
+            await(Duration.ofSeconds(10), () -> quiet(d, "logs", "web").contains("started"), "logs show the output");
+
+            assertEquals("hi\n", d.docker("exec", "web", "echo", "hi").ok().out());
+            assertEquals(7, d.docker("exec", "web", "sh", "-c", "exit 7").exitCode());
+            assertTrue(d.docker("top", "web").ok().out().contains("while true"));
+
+            d.docker("pause", "web").ok();
+            assertEquals("paused", inspect(d, "{{.State.Status}}", "web"));
+            assertTrue(d.docker("ps", "--format", "{{.Status}}").ok().out().contains("(Paused)"));
+            d.docker("unpause", "web").ok();
+            assertEquals("running", inspect(d, "{{.State.Status}}", "web"));
+
+            String stats = d.docker("stats", "--no-stream", "--format", "{{.Name}} {{.MemUsage}} {{.PIDs}}", "web").ok().out();
+            assertTrue(stats.startsWith("web "), stats);
+            assertFalse(stats.contains(" 0B /"), stats);
+
+            d.docker("rename", "web", "web2").ok();
+            long t0 = System.nanoTime();
+            d.docker("stop", "-t", "5", "web2").ok();
+            assertTrue(Duration.ofNanos(System.nanoTime() - t0).toSeconds() < 5, "stop returned before its timeout");
+            assertEquals("0\n", d.docker("wait", "web2").ok().out());
+            assertTrue(d.docker("logs", "web2").ok().out().contains("bye"));
+
+            d.docker("start", "web2").ok();
+            assertEquals("true", inspect(d, "{{.State.Running}}", "web2"));
+            d.docker("kill", "-s", "KILL", "web2").ok();
+            assertEquals("137\n", d.docker("wait", "web2").ok().out());
+            assertEquals("exited 137", inspect(d, "{{.State.Status}} {{.State.ExitCode}}", "web2"));
+
+            // A process that ignores SIGTERM is killed once the stop timeout passes.
+            d.docker("run", "-d", "--name", "stubborn", "busybox", "sh", "-c", "trap '' TERM; while true; do sleep 0.1; done").ok();
+            t0 = System.nanoTime();
+            d.docker("stop", "-t", "1", "stubborn").ok();
+            long took = Duration.ofNanos(System.nanoTime() - t0).toMillis();
+            assertTrue(took >= 900 && took < 8000, "stop took " + took + " ms");
+            assertEquals("137", inspect(d, "{{.State.ExitCode}}", "stubborn"));
+
+            d.docker("rm", "web2", "stubborn").ok();
+            assertEquals("", d.docker("ps", "-aq").ok().out());
+        }
+    }
+
+    @Test
+    void interactiveTerminalThroughAPseudoTerminal() throws Exception {
+        try (WharfDaemon d = daemonWithBusybox()) {
+            String docker = "docker -H unix://" + d.socket;
+            Cli.Result run = Cli.run(Map.of(), List.of("script", "-qec", docker
+                    + " run -it --rm busybox sh -c 'tty; echo in-tty'", "/dev/null")).ok();
+            assertTrue(run.out().contains("/dev/pts/0"), run.out());
+            assertTrue(run.out().contains("in-tty"), run.out());
+
+            d.docker("run", "-d", "--name", "box", "busybox", "sleep", "60").ok();
+            Cli.Result exec = Cli.run(Map.of(), List.of("script", "-qec", docker
+                    + " exec -it box sh -c 'tty; echo exec-tty'", "/dev/null")).ok();
+            assertTrue(exec.out().contains("/dev/pts/"), exec.out());
+            assertTrue(exec.out().contains("exec-tty"), exec.out());
+            d.docker("rm", "-f", "box").ok();
+        }
+    }
+
+    @Test
+    void restartPolicyRetriesOnFailure() throws Exception {
+        try (WharfDaemon d = daemonWithBusybox()) {
+            d.docker("run", "-d", "--name", "flaky", "--restart", "on-failure:3", "busybox", "sh", "-c", "exit 2").ok();
+            await(Duration.ofSeconds(20), () -> quiet(d, "inspect", "--format", "{{.RestartCount}} {{.State.Status}}", "flaky")
+                    .equals("3 exited"), "three restarts, then it stays exited");
+            Thread.sleep(1500);
+            assertEquals("3 exited 2", inspect(d, "{{.RestartCount}} {{.State.Status}} {{.State.ExitCode}}", "flaky"));
+            d.docker("rm", "flaky").ok();
+        }
+    }
+
+    @Test
+    void securityOptionsAndResourceLimitsHold() throws Exception {
+        try (WharfDaemon d = daemonWithBusybox()) {
+            Cli.Result readOnly = d.docker("run", "--rm", "--read-only", "busybox", "touch", "/file");
+            assertNotEquals(0, readOnly.exitCode());
+            assertTrue(readOnly.err().contains("Read-only file system"), readOnly.err());
+
+            Cli.Result capDrop = d.docker("run", "--rm", "--cap-drop", "ALL", "busybox", "chown", "1000", "/tmp");
+            assertNotEquals(0, capDrop.exitCode());
+            assertTrue(capDrop.err().contains("Operation not permitted"), capDrop.err());
+            d.docker("run", "--rm", "busybox", "chown", "1000", "/tmp").ok();
+
+            assertEquals("uid=1000(app) gid=1000(app) groups=1000(app),2000(extra)\n",
+                    d.docker("run", "--rm", "--user", "app", "busybox", "id").ok().out());
+
+            Cli.Result pids = d.docker("run", "--rm", "--pids-limit", "5", "busybox", "sh", "-c",
+                    "for i in 1 2 3 4 5 6 7 8; do sleep 2 & done; wait");
+            assertTrue(pids.err().contains("can't fork"), pids.toString());
+
+            Cli.Result oom = d.docker("run", "--name", "hog", "--memory", "16m", "--memory-swap", "16m", "busybox",
+                    "dd", "if=/dev/zero", "of=/dev/null", "bs=64M", "count=1");
+            assertEquals(137, oom.exitCode(), oom.toString());
+            assertEquals("true", inspect(d, "{{.State.OOMKilled}}", "hog"));
+            d.docker("rm", "hog").ok();
+
+            // With --init, docker-init is PID 1 and reaps orphans: none is left a zombie.
+            String ps = d.docker("run", "--rm", "--init", "busybox", "sh", "-c",
+                    "(sleep 0.2 &); sleep 1; ps -o pid,stat,comm").ok().out();
+            assertTrue(ps.lines().anyMatch(l -> l.trim().startsWith("1 ") && l.contains("docker-init")), ps);
+            assertFalse(ps.lines().anyMatch(l -> l.trim().split("\\s+")[1].startsWith("Z")), ps);
+        }
+    }
+
+    @Test
+    void copyChangesCommitAndUpdate() throws Exception {
+        try (WharfDaemon d = daemonWithBusybox()) {
+            Path file = dir.resolve("greeting.txt");
+            Files.writeString(file, "hello from the host\n");
+            d.docker("run", "-d", "--name", "box", "busybox", "sleep", "60").ok();
+            d.docker("cp", file.toString(), "box:/tmp/greeting.txt").ok();
+            assertEquals("hello from the host\n", d.docker("exec", "box", "cat", "/tmp/greeting.txt").ok().out());
+            d.docker("exec", "box", "sh", "-c", "echo made inside > /root/inside.txt").ok();
+            Path out = dir.resolve("out");
+            Files.createDirectories(out);
+            d.docker("cp", "box:/root/inside.txt", out.toString()).ok();
+            assertEquals("made inside\n", Files.readString(out.resolve("inside.txt")));
+            String diff = d.docker("diff", "box").ok().out();
+            assertTrue(diff.contains("A /root/inside.txt"), diff);
+            assertTrue(diff.contains("A /tmp/greeting.txt"), diff);
+
+            d.docker("update", "--memory", "64m", "--memory-swap", "128m", "box").ok();
+            assertEquals("67108864", inspect(d, "{{.HostConfig.Memory}}", "box"));
+            assertEquals("67108864\n", d.docker("exec", "box", "cat", "/sys/fs/cgroup/memory/memory.limit_in_bytes").ok().out());
+
+            d.docker("commit", "-c", "CMD [\"cat\", \"/root/inside.txt\"]", "box", "committed:1").ok();
+            assertEquals("made inside\n", d.docker("run", "--rm", "committed:1").ok().out());
+            d.docker("rm", "-f", "box").ok();
+        }
+    }
+
+    @Test
+    void liveRestoreKeepsContainersAcrossADaemonKill() throws Exception {
+        WharfDaemon d = daemonWithBusybox("--live-restore");
+        try {
+            d.docker("run", "-d", "--name", "survivor", "busybox", "sh", "-c",
+                    "i=0; while true; do i=$((i+1)); echo tick $i; sleep 0.2; done").ok();
+            String pid = inspect(d, "{{.State.Pid}}", "survivor");
+            d.kill();
+            d.start("--live-restore");
+            assertEquals("running " + pid, inspect(d, "{{.State.Status}} {{.State.Pid}}", "survivor"));
+            assertEquals("alive\n", d.docker("exec", "survivor", "echo", "alive").ok().out());
+            int before = (int) d.docker("logs", "survivor").ok().out().lines().count();
+            await(Duration.ofSeconds(10), () -> quiet(d, "logs", "survivor").lines().count() > before + 2,
+                    "logs continue after the restart");
+            // The shell is PID 1 of its namespace and ignores TERM; KILL ends it, and the exit is seen.
+            d.docker("kill", "survivor").ok();
+            assertEquals("137\n", d.docker("wait", "survivor").ok().out());
+            d.docker("rm", "survivor").ok();
+        } finally {
+            quiet(d, "rm", "-f", "survivor");
+            d.close();
+        }
+    }
+
+    @Test
+    void withoutLiveRestoreTheRestartPolicyBringsContainersBack() throws Exception {
+        WharfDaemon d = daemonWithBusybox();
+        try {
+            d.docker("run", "-d", "--name", "always", "--restart", "always", "busybox", "sleep", "600").ok();
+            d.docker("run", "-d", "--name", "once", "busybox", "sleep", "600").ok();
+            String pid = inspect(d, "{{.State.Pid}}", "always");
+            d.kill();
+            d.start();
+            await(Duration.ofSeconds(30), () -> quiet(d, "inspect", "--format", "{{.State.Status}}", "always")
+                    .equals("running") && !quiet(d, "inspect", "--format", "{{.State.Pid}}", "always").equals(pid),
+                    "the always container runs again, as a new process");
+            assertEquals("exited", inspect(d, "{{.State.Status}}", "once"));
+            d.docker("rm", "-f", "always", "once").ok();
+        } finally {
+            quiet(d, "rm", "-f", "always", "once");
+            d.close();
+        }
+    }
+
+    @Test
+    void dockerPyRunsAContainerAndReadsItsLogs() throws Exception {
+        try (WharfDaemon d = daemonWithBusybox()) {
+            String script = """
+                    import docker, sys
+                    client = docker.DockerClient(base_url="unix://" + sys.argv[1])
+                    c = client.containers.run("busybox", ["sh", "-c", "echo from docker-py; echo to stderr >&2"], detach=True)
+                    print(c.wait()["StatusCode"])
+                    # stdout and stderr are copied side by side: their order in the log is not fixed
+                    print("".join(sorted(c.logs(stdout=True, stderr=True).decode().splitlines(True))), end="")
+                    c.remove()
+                    print(len(client.containers.list(all=True)))
+                    """;
+            Path py = dir.resolve("client.py");
+            Files.writeString(py, script);
+            Cli.Result r = Cli.run(Map.of(), List.of("/usr/bin/python3", py.toString(), d.socket.toString())).ok();
+            assertEquals("0\nfrom docker-py\nto stderr\n0\n", r.out());
+        }
+    }
+}
