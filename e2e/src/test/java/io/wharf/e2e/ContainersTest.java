@@ -217,6 +217,67 @@ class ContainersTest {
 
             d.docker("commit", "-c", "CMD [\"cat\", \"/root/inside.txt\"]", "box", "committed:1").ok();
             assertEquals("made inside\n", d.docker("run", "--rm", "committed:1").ok().out());
+
+            // An image a container uses is not removed from under it.
+            Cli.Result byName = d.docker("rmi", "busybox");
+            assertTrue(byName.err().contains("unable to remove repository reference \"busybox:latest\" (must force) - container"),
+                    byName.err());
+            String imageId = inspect(d, "{{.Id}}", "busybox").substring(7);
+            Cli.Result forced = d.docker("rmi", "-f", imageId);
+            assertTrue(forced.err().contains("(cannot be forced) - image is being used by running container"), forced.err());
+            d.docker("rm", "-f", "box").ok();
+            d.docker("rmi", "busybox").ok();
+        }
+    }
+
+    @Test
+    void healthChecksShowInInspectPsAndEvents() throws Exception {
+        try (WharfDaemon d = daemonWithBusybox()) {
+            long since = System.currentTimeMillis() / 1000;
+            d.docker("run", "-d", "--name", "checked", "--health-cmd", "test -f /tmp/ok", "--health-interval", "1s",
+                    "--health-retries", "2", "busybox", "sh", "-c", "sleep 4; touch /tmp/ok; sleep 60").ok();
+            assertEquals("starting", inspect(d, "{{.State.Health.Status}}", "checked"));
+            await(Duration.ofSeconds(15), () -> quiet(d, "inspect", "--format", "{{.State.Health.Status}}", "checked")
+                    .equals("unhealthy"), "two failed probes make it unhealthy");
+            await(Duration.ofSeconds(15), () -> quiet(d, "inspect", "--format", "{{.State.Health.Status}}", "checked")
+                    .equals("healthy"), "a passing probe makes it healthy");
+            assertEquals("checked", d.docker("ps", "--filter", "health=healthy", "--format", "{{.Names}}").ok().out().trim());
+            assertTrue(d.docker("ps", "--format", "{{.Status}}").ok().out().contains("(healthy)"));
+            String log = inspect(d, "{{json .State.Health.Log}}", "checked");
+            assertTrue(log.contains("\"ExitCode\":0") && log.contains("\"ExitCode\":1"), log);
+            String events = d.docker("events", "--since", Long.toString(since), "--until",
+                    Long.toString(System.currentTimeMillis() / 1000 + 1), "--filter", "container=checked",
+                    "--format", "{{.Action}}").ok().out();
+            assertTrue(events.contains("health_status: unhealthy") && events.contains("health_status: healthy"), events);
+            assertTrue(events.contains("create") && events.contains("start"), events);
+            d.docker("rm", "-f", "checked").ok();
+        }
+    }
+
+    @Test
+    void runsOnVfsAndRefusesCopyPathTricks() throws Exception {
+        try (WharfDaemon d = daemonWithBusybox("--storage-driver", "vfs")) {
+            assertEquals("on vfs\n", d.docker("run", "--rm", "busybox", "echo", "on vfs").ok().out());
+            d.docker("run", "-d", "--name", "box", "busybox", "sleep", "60").ok();
+            assertTrue(d.docker("info", "--format", "{{.Driver}} {{.ContainersRunning}}").ok().out().startsWith("vfs 1"));
+            Path outside = dir.resolve("outside");
+            Files.createDirectories(outside);
+            for (String trick : List.of("../../../../../escaped", "hop/through")) {
+                byte[] tar = TestImages.tar(out -> {
+                    if (trick.startsWith("hop")) {
+                        TestImages.symlink(out, "hop", outside.toString());
+                    }
+                    TestImages.file(out, trick, "pwned\n".getBytes(StandardCharsets.UTF_8), 0644);
+                });
+                UnixHttp.Response r = UnixHttp.request(d.socket, "PUT", "/v1.41/containers/box/archive?path=/tmp",
+                        Map.of("Content-Type", "application/x-tar"), tar);
+                assertEquals(400, r.status(), trick + ": " + r.body());
+            }
+            try (var files = Files.list(outside)) {
+                assertEquals(0, files.count(), "nothing written outside the container");
+            }
+            assertFalse(Files.exists(d.dataRoot.resolve("escaped")));
+            assertFalse(d.docker("exec", "box", "ls", "/tmp").ok().out().contains("through"));
             d.docker("rm", "-f", "box").ok();
         }
     }

@@ -32,11 +32,26 @@ final class UnixHttp {
     }
 
     static Response request(Path socket, String method, String path, Map<String, String> headers) throws IOException {
+        return request(socket, method, path, headers, null);
+    }
+
+    /** A request with {@code body} (sent with its Content-Length) when it is not null. */
+    static Response request(Path socket, String method, String path, Map<String, String> headers, byte[] body)
+            throws IOException {
         try (SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
             StringBuilder req = new StringBuilder(method + " " + path + " HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n");
             headers.forEach((k, v) -> req.append(k).append(": ").append(v).append("\r\n"));
+            if (body != null) {
+                req.append("Content-Length: ").append(body.length).append("\r\n");
+            }
             req.append("\r\n");
             ch.write(ByteBuffer.wrap(req.toString().getBytes(StandardCharsets.US_ASCII)));
+            if (body != null) {
+                ByteBuffer b = ByteBuffer.wrap(body);
+                while (b.hasRemaining()) {
+                    ch.write(b);
+                }
+            }
             byte[] raw = Channels.newInputStream(ch).readAllBytes();
             return parse(raw);
         }

@@ -40,6 +40,7 @@ public final class Container {
     private long exits; // guarded by this: counts exits, for wait's next-exit
     private boolean removed; // guarded by this
     private ProcessStreams streams; // guarded by this: the current run's, or null
+    private HealthMonitor healthMonitor; // guarded by this: the current run's, or null
     private final Map<String, Exec> execs = new ConcurrentHashMap<>();
     private final List<Attachment> pendingAttachments = new ArrayList<>(); // guarded by this
 
@@ -202,6 +203,14 @@ public final class Container {
         List<Attachment> out = List.copyOf(pendingAttachments);
         pendingAttachments.clear();
         return out;
+    }
+
+    /** Replaces the current run's health monitor, stopping the one before. */
+    synchronized void healthMonitor(HealthMonitor value) {
+        if (healthMonitor != null) {
+            healthMonitor.stop();
+        }
+        healthMonitor = value;
     }
 
     Map<String, Exec> execs() {

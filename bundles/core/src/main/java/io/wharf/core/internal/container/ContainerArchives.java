@@ -5,7 +5,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -20,6 +19,7 @@ import io.wharf.core.internal.image.ContainerLayers;
 import io.wharf.core.internal.json.Json;
 import io.wharf.core.internal.platform.FileStat;
 import io.wharf.core.internal.platform.PosixFiles;
+import io.wharf.core.spi.archive.UnsafeEntryException;
 import io.wharf.core.spi.archive.WhiteoutFormat;
 import io.wharf.core.spi.errors.ForbiddenException;
 import io.wharf.core.spi.errors.InvalidParameterException;
@@ -82,7 +82,11 @@ final class ContainerArchives {
             if (c.hostConfig().readonlyRootfs()) {
                 throw new ForbiddenException("container rootfs is marked read-only");
             }
-            new LayerExtractor(host, WhiteoutFormat.AUFS).apply(tar);
+            try {
+                new LayerExtractor(host, WhiteoutFormat.AUFS).apply(tar);
+            } catch (UnsafeEntryException e) {
+                throw new InvalidParameterException(e.getMessage());
+            }
         } finally {
             layers.unmount(c.id());
         }

@@ -1,13 +1,17 @@
 package io.wharf.core.internal.container;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,6 +21,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 import org.osgi.service.component.annotations.Activate;
@@ -27,10 +33,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import io.wharf.core.internal.daemon.DaemonContext;
+import io.wharf.core.internal.container.logs.LogsOptions;
 import io.wharf.core.internal.container.spec.ContainerSettings;
 import io.wharf.core.internal.container.spec.Signals;
+import io.wharf.core.internal.daemon.DaemonContext;
+import io.wharf.core.internal.image.ImageChanges;
 import io.wharf.core.internal.image.ImageService;
 import io.wharf.core.internal.image.ImageStore;
 import io.wharf.core.internal.json.Json;
@@ -44,6 +53,7 @@ import io.wharf.core.spi.events.Event;
 import io.wharf.core.spi.events.EventPublisher;
 import io.wharf.core.spi.http.HijackedSession;
 import io.wharf.core.spi.linux.Trees;
+import io.wharf.core.spi.reference.Digest;
 import io.wharf.core.spi.runtime.ContainerRuntime;
 import io.wharf.core.spi.runtime.RestoredTask;
 import io.wharf.core.spi.runtime.Stdio;
@@ -74,6 +84,7 @@ public final class ContainerService implements TaskListener {
     private final ContainerFiles files;
     private final ContainerSpecs specs;
     private final ContainerArchives archives;
+    private final ContainerExecs execs;
     private final Path root;
     private final boolean liveRestore;
     private final ContainerNames names = new ContainerNames();
@@ -96,10 +107,12 @@ public final class ContainerService implements TaskListener {
         this.files = new ContainerFiles();
         this.specs = ContainerSpecs.ofHost();
         this.archives = new ContainerArchives(images.containerLayers());
+        this.execs = new ContainerExecs(this, runtime, images.containerLayers(), specs);
         Files.createDirectories(root);
-        Files.setPosixFilePermissions(root, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwx------"));
         runtime.subscribe(this);
         restore();
+        images.imageUsers(this::usersOf);
     }
 
     // ---- lookup ----
@@ -134,8 +147,19 @@ public final class ContainerService implements TaskListener {
         return images;
     }
 
+    public ContainerExecs execs() {
+        return execs;
+    }
+
     public ContainerRuntime runtime() {
         return runtime;
+    }
+
+    /** The containers that use an image (for docker rmi's conflicts). */
+    private List<ImageService.ImageUser> usersOf(Digest imageId) {
+        String id = imageId.toString();
+        return containers.values().stream().filter(c -> c.image().equals(id))
+                .map(c -> new ImageService.ImageUser(c.id(), c.state().running())).toList();
     }
 
     // ---- create ----
@@ -224,7 +248,7 @@ public final class ContainerService implements TaskListener {
                 : Json.MAPPER.convertValue(config, ContainerConfig.class);
     }
 
-    private static String newId() {
+    static String newId() {
         byte[] b = new byte[32];
         RANDOM.nextBytes(b);
         return HexFormat.of().formatHex(b);
@@ -269,8 +293,13 @@ public final class ContainerService implements TaskListener {
             synchronized (c) {
                 c.streams(streams);
                 c.markStarted();
-                c.state(c.state().runningAs(process.pid(), Instant.now()));
+                ContainerState running = c.state().runningAs(process.pid(), Instant.now());
+                if (HealthMonitor.command(c.config()) != null && running.health() == null) {
+                    running = running.withHealth(new ContainerState.Health("starting", 0, List.of()));
+                }
+                c.state(running);
                 c.save();
+                c.healthMonitor(HealthMonitor.start(c, execs::probe, this));
             }
             publish(c, "start", Map.of());
         } catch (IOException | RuntimeException e) {
@@ -296,17 +325,10 @@ public final class ContainerService implements TaskListener {
             return;
         }
         if (!processId.equals(containerId)) {
-            Exec e = c.execs().get(processId);
-            if (e != null) {
-                Thread.ofVirtual().name("exec-exit-" + c.shortId()).start(() -> {
-                    awaitOutput(e.streams());
-                    e.exited(exit.exitCode());
-                    publish(c, "exec_die", Map.of("execID", e.id, "exitCode", Integer.toString(exit.exitCode())));
-                });
-            }
+            execs.exited(c, processId, exit);
             return;
         }
-        // Exits are handled off the event thread: releasing a container or an exec waits for its output.
+        // Exits are handled off the event thread: releasing a container waits for its output.
         Thread.ofVirtual().name("exit-" + c.shortId()).start(() -> handleExit(c, exit));
     }
 
@@ -327,6 +349,7 @@ public final class ContainerService implements TaskListener {
         } catch (RuntimeException e) {
             LOG.warn("deleting the task of container {}: {}", c.shortId(), e.getMessage());
         }
+        c.healthMonitor(null);
         ProcessStreams streams = c.streams();
         awaitOutput(streams);
         release(c);
@@ -383,7 +406,7 @@ public final class ContainerService implements TaskListener {
         }
     }
 
-    private static void awaitOutput(ProcessStreams streams) {
+    static void awaitOutput(ProcessStreams streams) {
         if (streams == null) {
             return;
         }
@@ -464,8 +487,12 @@ public final class ContainerService implements TaskListener {
     }
 
     private void signalQuietly(Container c, int signal) {
+        signalQuietly(c, c.id(), signal);
+    }
+
+    private void signalQuietly(Container c, String processId, int signal) {
         try {
-            runtime.signal(c.id(), c.id(), signal);
+            runtime.signal(c.id(), processId, signal);
         } catch (NotFoundException e) {
             // it exited meanwhile
         }
@@ -630,10 +657,10 @@ public final class ContainerService implements TaskListener {
      * POST /containers/{id}/update: new resource limits (applied to the running task at once) and
      * restart policy; answers dockerd's warnings.
      */
-    public List<String> update(Container c, com.fasterxml.jackson.databind.JsonNode changes) {
+    public List<String> update(Container c, JsonNode changes) {
         HostConfig updated;
         synchronized (c) {
-            com.fasterxml.jackson.databind.node.ObjectNode merged = Json.MAPPER.valueToTree(c.hostConfig());
+            ObjectNode merged = Json.MAPPER.valueToTree(c.hostConfig());
             changes.fields().forEachRemaining(f -> {
                 boolean zero = f.getValue().isNull() || f.getValue().isNumber() && f.getValue().asLong() == 0
                         || f.getValue().isTextual() && f.getValue().asText().isEmpty()
@@ -670,7 +697,7 @@ public final class ContainerService implements TaskListener {
 
     /** POST /commit: a new image of the container's changes, with its config and the given changes. */
     public ImageStore.Image commit(Container c, io.wharf.core.spi.reference.Reference ref, String author,
-            String comment, List<String> changes, boolean pause, com.fasterxml.jackson.databind.JsonNode overrides)
+            String comment, List<String> changes, boolean pause, JsonNode overrides)
             throws IOException {
         boolean paused = false;
         if (pause && c.state().running() && !c.state().paused() && !c.state().restarting()) {
@@ -682,7 +709,7 @@ public final class ContainerService implements TaskListener {
             try (var out = Files.newOutputStream(tmp)) {
                 images.containerLayers().diff(c.id(), out);
             }
-            com.fasterxml.jackson.databind.node.ObjectNode config = Json.MAPPER.valueToTree(c.config());
+            ObjectNode config = Json.MAPPER.valueToTree(c.config());
             if (overrides != null && overrides.isObject()) {
                 overrides.fields().forEachRemaining(f -> {
                     if (!f.getValue().isNull()) {
@@ -690,8 +717,8 @@ public final class ContainerService implements TaskListener {
                     }
                 });
             }
-            io.wharf.core.internal.image.ImageChanges.apply(changes, config);
-            ImageStore.Image parent = images.images().get(io.wharf.core.spi.reference.Digest.parse(c.image()))
+            ImageChanges.apply(changes, config);
+            ImageStore.Image parent = images.images().get(Digest.parse(c.image()))
                     .orElseThrow(() -> new NotFoundException("No such image: " + c.image()));
             ImageStore.Image image;
             try (var in = Files.newInputStream(tmp)) {
@@ -708,7 +735,7 @@ public final class ContainerService implements TaskListener {
     }
 
     /** GET /containers/{id}/logs: the container's log, followed while it runs when asked. */
-    public void logs(Container c, io.wharf.core.internal.container.logs.LogsOptions options, java.io.OutputStream out)
+    public void logs(Container c, LogsOptions options, OutputStream out)
             throws IOException, InterruptedException {
         ContainerLogs.copy(c, options, out);
     }
@@ -719,101 +746,28 @@ public final class ContainerService implements TaskListener {
     }
 
     /** GET /containers/{id}/archive: a tar of the path; {@code headers} gets the stat before the body starts. */
-    public void archive(Container c, String path, java.util.function.Consumer<String> headers,
-            java.util.function.Supplier<java.io.OutputStream> body) throws IOException {
+    public void archive(Container c, String path, Consumer<String> headers,
+            Supplier<OutputStream> body) throws IOException {
         archives.get(c, path, headers::accept, body::get);
     }
 
     /** PUT /containers/{id}/archive: unpacks a tar into the directory {@code path}. */
-    public void extract(Container c, String path, java.io.InputStream tar) throws IOException {
+    public void extract(Container c, String path, InputStream tar) throws IOException {
         archives.put(c, path, tar);
     }
 
     // ---- exec ----
 
-    /** POST /containers/{id}/exec. */
-    public Exec createExec(Container c, Exec.Request request) {
-        ContainerState s = c.state();
-        if (!s.running() || s.restarting()) {
-            throw new ConflictException("Container " + c.id() + " is not running");
+    /** SizeRw (what the container changed) and SizeRootFs (that plus its image's layers). */
+    public long[] sizes(Container c) {
+        long rw;
+        try {
+            rw = images.containerLayers().changesSize(c.id());
+        } catch (IOException e) {
+            rw = 0;
         }
-        if (s.paused()) {
-            throw new ConflictException("Container " + c.id() + " is paused, unpause the container before exec");
-        }
-        if (request.cmd() == null || request.cmd().isEmpty()) {
-            throw new InvalidParameterException("No exec command specified");
-        }
-        Exec e = new Exec(newId(), c.id(), request);
-        c.execs().put(e.id, e);
-        publish(c, "exec_create: " + String.join(" ", request.cmd()), Map.of("execID", e.id));
-        return e;
-    }
-
-    /** The execs of a container, as inspect lists them. */
-    public List<String> execIds(Container c) {
-        return List.copyOf(c.execs().keySet());
-    }
-
-    /** The exec with this id, in whichever container. */
-    public Exec exec(String execId) {
-        for (Container c : containers.values()) {
-            Exec e = c.execs().get(execId);
-            if (e != null) {
-                return e;
-            }
-        }
-        throw new NotFoundException("No such exec instance: " + execId);
-    }
-
-    /**
-     * POST /exec/{id}/start: runs the exec; answers the session that streams it to the client, or
-     * null when the client detaches (its output is then read and dropped).
-     */
-    public HijackedSession startExec(String execId, boolean detach) throws IOException {
-        Exec e = exec(execId);
-        ProcessStreams streams = runExec(e);
-        Attachment output = streams.attach(!detach && e.request.attachStdout(), !detach && e.request.attachStderr());
-        streams.start();
-        if (detach) {
-            return null;
-        }
-        Container c = get(e.containerId);
-        return new AttachSession(output, e.request.attachStdin(),
-                e.request.tty() ? AttachSession.parseDetachKeys(e.request.detachKeys()) : null,
-                p -> closeStdin(c.id(), e.id, p), e::awaitExit);
-    }
-
-    /** GET /exec/{id}/json. */
-    public Map<String, Object> inspectExec(String execId) {
-        Exec e = exec(execId);
-        Map<String, Object> process = new LinkedHashMap<>();
-        process.put("tty", e.request.tty());
-        process.put("entrypoint", e.request.cmd().get(0));
-        process.put("arguments", e.request.cmd().subList(1, e.request.cmd().size()));
-        process.put("privileged", e.request.privileged());
-        process.put("user", e.request.user());
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("CanRemove", false);
-        out.put("ContainerID", e.containerId);
-        out.put("DetachKeys", e.request.detachKeys());
-        out.put("ExitCode", e.exitCode());
-        out.put("ID", e.id);
-        out.put("OpenStderr", e.request.attachStderr());
-        out.put("OpenStdin", e.request.attachStdin());
-        out.put("OpenStdout", e.request.attachStdout());
-        out.put("ProcessConfig", process);
-        out.put("Running", e.running());
-        out.put("Pid", e.pid());
-        return out;
-    }
-
-    /** POST /exec/{id}/resize. */
-    public void resizeExec(String execId, int height, int width) {
-        Exec e = exec(execId);
-        if (!e.running()) {
-            throw new ConflictException("exec " + execId + " is not running");
-        }
-        runtime.resizeTerminal(e.containerId, e.id, width, height);
+        long image = images.images().get(Digest.parse(c.image())).map(images::size).orElse(0L);
+        return new long[] {rw, rw + image};
     }
 
     /** POST /containers/{id}/resize. */
@@ -853,37 +807,12 @@ public final class ContainerService implements TaskListener {
                 c.config().stdinOnce() ? p -> closeStdin(c.id(), c.id(), p) : null);
     }
 
-    private void closeStdin(String containerId, String processId, ProcessStreams streams) {
+    void closeStdin(String containerId, String processId, ProcessStreams streams) {
         streams.closeStdin();
         try {
             runtime.closeStdin(containerId, processId);
         } catch (RuntimeException e) {
             LOG.debug("closing stdin of {}: {}", processId, e.getMessage());
-        }
-    }
-
-    /** Starts an exec and answers its streams, not yet copying. */
-    private ProcessStreams runExec(Exec e) throws IOException {
-        Container c = get(e.containerId);
-        if (!e.claimStart()) {
-            throw new ConflictException("Error: Exec command " + e.id + " has already run");
-        }
-        ContainerState s = c.state();
-        if (!s.running() || s.restarting()) {
-            throw new ConflictException("Container " + c.id() + " is not running");
-        }
-        byte[] process = specs.execProcess(c, e, images.containerLayers().mount(c.id()));
-        try {
-            TaskProcess p = runtime.exec(c.id(), e.id, process, new Stdio(e.request.attachStdin(), e.request.tty()));
-            ProcessStreams streams = new ProcessStreams("exec-" + e.id.substring(0, 12), p, e.request.tty(), null);
-            e.running(p.pid(), streams);
-            publish(c, "exec_start: " + String.join(" ", e.request.cmd()), Map.of("execID", e.id));
-            return streams;
-        } catch (RuntimeException ex) {
-            e.exited(126);
-            throw ex;
-        } finally {
-            images.containerLayers().unmount(c.id());
         }
     }
 
@@ -1001,6 +930,7 @@ public final class ContainerService implements TaskListener {
     @Deactivate
     void deactivate() throws InterruptedException {
         stopping = true;
+        images.imageUsers(id -> List.of());
         restarts.shutdownNow();
         if (liveRestore) {
             LOG.info("--live-restore: leaving running containers running");
@@ -1062,7 +992,7 @@ public final class ContainerService implements TaskListener {
     }
 
     void publish(Container c, String action, Map<String, String> extra) {
-        Map<String, String> attributes = new java.util.HashMap<>(c.config().labels());
+        Map<String, String> attributes = new HashMap<>(c.config().labels());
         attributes.put("image", c.config().image());
         attributes.put("name", c.name().substring(1));
         attributes.putAll(extra);

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -43,6 +44,7 @@ public final class ImageService {
     private final StorageService storage;
     private final EventPublisher events;
     private final Path tmpDir;
+    private volatile Function<Digest, List<ImageUser>> imageUsers = id -> List.of();
 
     @Activate
     public ImageService(@Reference DaemonContext daemon, @Reference StorageService storage, @Reference EventPublisher events)
@@ -238,9 +240,15 @@ public final class ImageService {
         List<Map<String, String>> report = new ArrayList<>();
         List<io.wharf.core.spi.reference.Reference> refs = references.referencesTo(image.id());
         boolean byReference = !isIdLike(refOrId, image);
+        List<ImageUser> users = imageUsers.apply(image.id());
         if (byReference) {
             io.wharf.core.spi.reference.Reference ref = io.wharf.core.spi.reference.Reference.parseNormalized(refOrId)
                     .withDefaultTag();
+            if (refs.size() == 1 && !users.isEmpty() && !force) {
+                throw new ConflictException("conflict: unable to remove repository reference \"" + ref.familiarString()
+                        + "\" (must force) - container " + shortId(users.get(0).containerId())
+                        + " is using its referenced image " + shortId(image.id().encoded()));
+            }
             if (references.remove(ref)) {
                 report.add(Map.of("Untagged", ref.familiarString()));
                 events.publish(Event.now("image", "untag", image.id().toString(), Map.of("name", ref.familiarString())));
@@ -248,6 +256,13 @@ public final class ImageService {
             if (refs.size() > 1) {
                 return report;
             }
+        } else if (users.stream().anyMatch(ImageUser::running)) {
+            throw new ConflictException("conflict: unable to delete " + shortId(image.id().encoded())
+                    + " (cannot be forced) - image is being used by running container "
+                    + shortId(users.stream().filter(ImageUser::running).findFirst().orElseThrow().containerId()));
+        } else if (!users.isEmpty() && !force) {
+            throw new ConflictException("conflict: unable to delete " + shortId(image.id().encoded())
+                    + " (must be forced) - image is being used by stopped container " + shortId(users.get(0).containerId()));
         } else if (refs.size() > 1 && !force) {
             throw new ConflictException("conflict: unable to delete " + image.id().encoded().substring(0, 12)
                     + " (must be forced) - image is referenced in multiple repositories");
@@ -257,6 +272,10 @@ public final class ImageService {
                 report.add(Map.of("Untagged", ref.familiarString()));
             }
         }
+        if (users.stream().anyMatch(ImageUser::running)) {
+            // Untagged, but a running container still needs the image itself.
+            return report;
+        }
         images.delete(image.id());
         report.add(Map.of("Deleted", image.id().toString()));
         events.publish(Event.now("image", "delete", image.id().toString(), Map.of()));
@@ -264,6 +283,22 @@ public final class ImageService {
             removeUnusedLayers();
         }
         return report;
+    }
+
+    private static String shortId(String hex) {
+        return hex.substring(0, 12);
+    }
+
+    /** A container that uses an image, as the image's deletion needs to know. */
+    public record ImageUser(String containerId, boolean running) {
+    }
+
+    /**
+     * Tells this service which containers use an image (the container service, once it is up);
+     * until then, none do.
+     */
+    public void imageUsers(Function<Digest, List<ImageUser>> users) {
+        this.imageUsers = users;
     }
 
     private static boolean isIdLike(String refOrId, ImageStore.Image image) {

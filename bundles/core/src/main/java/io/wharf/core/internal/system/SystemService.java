@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 
@@ -14,6 +15,9 @@ import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 
 import io.wharf.core.internal.config.DaemonConfig;
+import io.wharf.core.internal.container.Container;
+import io.wharf.core.internal.container.ContainerService;
+import io.wharf.core.internal.container.ContainerViews;
 import io.wharf.core.internal.daemon.DaemonContext;
 import io.wharf.core.internal.daemon.WharfVersion;
 import io.wharf.core.internal.events.EventHub;
@@ -48,6 +52,10 @@ public final class SystemService implements SystemBackend {
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private volatile RuntimeInfo runtime;
+
+    /** The containers, once restored; before that, and in tests without a runtime, there are none. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile ContainerService containers;
 
     @Activate
     public SystemService(@Reference DaemonContext daemon, @Reference EventHub events, @Reference StorageService storage,
@@ -139,17 +147,23 @@ public final class SystemService implements SystemBackend {
 
     @Override
     public Map<String, Object> diskUsage() {
+        Collection<Container> all = containers == null ? List.of() : containers.all();
         List<Map<String, Object>> summaries = new java.util.ArrayList<>();
         for (var image : images.images().all()) {
             Map<String, Object> summary = images.summary(image, t -> true);
-            summary.put("Containers", 0);
+            summary.put("Containers", all.stream().filter(c -> c.image().equals(image.id().toString())).count());
             summary.put("SharedSize", 0);
             summaries.add(summary);
+        }
+        List<Map<String, Object>> containerSummaries = new java.util.ArrayList<>();
+        for (Container c : all) {
+            long[] sizes = containers.sizes(c);
+            containerSummaries.add(ContainerViews.summary(c, sizes[0], sizes[1]));
         }
         Map<String, Object> df = new LinkedHashMap<>();
         df.put("LayersSize", images.layersSize());
         df.put("Images", summaries);
-        df.put("Containers", List.of());
+        df.put("Containers", containerSummaries);
         df.put("Volumes", List.of());
         df.put("BuildCache", List.of());
         return df;
@@ -160,10 +174,13 @@ public final class SystemService implements SystemBackend {
         DaemonConfig config = daemon.config();
         Map<String, Object> i = new LinkedHashMap<>();
         i.put("ID", daemon.id());
-        i.put("Containers", 0);
-        i.put("ContainersRunning", 0);
-        i.put("ContainersPaused", 0);
-        i.put("ContainersStopped", 0);
+        Collection<Container> all = containers == null ? List.of() : containers.all();
+        long running = all.stream().filter(c -> c.state().running() && !c.state().paused()).count();
+        long paused = all.stream().filter(c -> c.state().paused()).count();
+        i.put("Containers", all.size());
+        i.put("ContainersRunning", running);
+        i.put("ContainersPaused", paused);
+        i.put("ContainersStopped", all.size() - running - paused);
         i.put("Images", images.images().all().size());
         i.put("Driver", storage.driver().name());
         i.put("DriverStatus", driverStatus());

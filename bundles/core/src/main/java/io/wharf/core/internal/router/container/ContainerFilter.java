@@ -15,7 +15,7 @@ import io.wharf.core.spi.reference.Digest;
 /** The filters of docker ps (moby's foldFilter and includeContainerInList). */
 final class ContainerFilter implements Predicate<Container> {
 
-    private static final java.util.Set<String> STATUSES = Set.of("created", "restarting", "running",
+    private static final Set<String> STATUSES = Set.of("created", "restarting", "running",
             "removing", "paused", "exited", "dead");
 
     private final Filters filters;

@@ -1,13 +1,10 @@
 package io.wharf.core.internal.router.container;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,8 +14,8 @@ import java.util.stream.Collectors;
 
 import io.wharf.core.internal.container.Container;
 import io.wharf.core.internal.container.ContainerService;
+import io.wharf.core.internal.container.ContainerViews;
 import io.wharf.core.internal.container.logs.LogsOptions;
-import io.wharf.core.internal.image.ImageStore;
 import io.wharf.core.internal.json.Json;
 import io.wharf.core.spi.archive.Change;
 import io.wharf.core.spi.archive.LayerTar;
@@ -28,7 +25,6 @@ import io.wharf.core.spi.errors.SystemException;
 import io.wharf.core.spi.http.ApiRequest;
 import io.wharf.core.spi.http.ApiResponse;
 import io.wharf.core.spi.linux.Commands;
-import io.wharf.core.spi.reference.Digest;
 import io.wharf.core.spi.runtime.TaskStats;
 
 /** The routes that look into a container: inspect, top, changes, stats, export, logs. */
@@ -50,21 +46,12 @@ final class ContainerInspections {
             driverData = Map.of();
         }
         long[] sizes = size ? sizes(c) : null;
-        List<String> execIds = c.state().running() ? containers.execIds(c) : List.of();
+        List<String> execIds = c.state().running() ? containers.execs().ids(c) : List.of();
         return ContainerViews.inspect(c, driverData, execIds, sizes == null ? null : sizes[0], sizes == null ? null : sizes[1]);
     }
 
-    /** SizeRw (what the container changed) and SizeRootFs (that plus its image's layers). */
     long[] sizes(Container c) {
-        long rw;
-        try {
-            rw = containers.images().containerLayers().changesSize(c.id());
-        } catch (IOException e) {
-            rw = 0;
-        }
-        long image = containers.images().images().get(Digest.parse(c.image())).map(i -> containers.images().size(i))
-                .orElse(0L);
-        return new long[] {rw, rw + image};
+        return containers.sizes(c);
     }
 
     /** GET /containers/{id}/top: the host's ps, narrowed to the container's processes (moby's ContainerTop). */

@@ -1,6 +1,7 @@
 package io.wharf.core.internal.router.container;
 
 import java.io.OutputStream;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -8,6 +9,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -19,6 +22,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.wharf.core.internal.container.Container;
 import io.wharf.core.internal.container.ContainerConfig;
 import io.wharf.core.internal.container.ContainerService;
+import io.wharf.core.internal.container.ContainerViews;
 import io.wharf.core.internal.container.ContainerState;
 import io.wharf.core.internal.container.Exec;
 import io.wharf.core.internal.container.HostConfig;
@@ -38,6 +42,7 @@ public final class ContainerRouter implements Router {
 
     private static final String RAW_STREAM = "application/vnd.docker.raw-stream";
     private static final String PATH_STAT = "X-Docker-Container-Path-Stat";
+    private static final Pattern GO_DURATION = Pattern.compile("(\\d+)([hms])");
     private static final Set<String> LIST_FILTERS = Set.of("ancestor", "before", "expose", "exited", "health", "id",
             "isolation", "is-task", "label", "name", "network", "publish", "since", "status", "volume");
 
@@ -98,10 +103,10 @@ public final class ContainerRouter implements Router {
                 Route.delete("/containers/{name}", this::delete),
                 Route.post("/exec/{id}/start", this::startExec),
                 Route.post("/exec/{id}/resize", (req, resp) -> {
-                    containers.resizeExec(req.pathParam("id"), intQuery(req, "h"), intQuery(req, "w"));
+                    containers.execs().resize(req.pathParam("id"), intQuery(req, "h"), intQuery(req, "w"));
                     resp.empty(200);
                 }),
-                Route.get("/exec/{id}/json", (req, resp) -> resp.json(200, containers.inspectExec(req.pathParam("id")))));
+                Route.get("/exec/{id}/json", (req, resp) -> resp.json(200, containers.execs().inspect(req.pathParam("id")))));
     }
 
     @Override
@@ -258,13 +263,13 @@ public final class ContainerRouter implements Router {
 
     /** The prune filter's until: a Go duration back from now ("24h", "90m", "10s") or a timestamp. */
     private static Instant untilTime(String value) {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)([hms])").matcher(value);
+        Matcher m = GO_DURATION.matcher(value);
         if (m.matches()) {
             long n = Long.parseLong(m.group(1));
             return Instant.now().minus(switch (m.group(2)) {
-                case "h" -> java.time.Duration.ofHours(n);
-                case "m" -> java.time.Duration.ofMinutes(n);
-                default -> java.time.Duration.ofSeconds(n);
+                case "h" -> Duration.ofHours(n);
+                case "m" -> Duration.ofMinutes(n);
+                default -> Duration.ofSeconds(n);
             });
         }
         return LogsOptions.parseUntil(value);
@@ -318,14 +323,14 @@ public final class ContainerRouter implements Router {
         if (request == null) {
             throw new InvalidParameterException("config cannot be empty in order to create an exec");
         }
-        Exec e = containers.createExec(c, request);
+        Exec e = containers.execs().create(c, request);
         resp.json(201, Map.of("Id", e.id()));
     }
 
     private void startExec(ApiRequest req, ApiResponse resp) throws Exception {
         JsonNode body = req.bodyAs(JsonNode.class);
         boolean detach = body != null && body.path("Detach").asBoolean(false);
-        HijackedSession session = containers.startExec(req.pathParam("id"), detach);
+        HijackedSession session = containers.execs().start(req.pathParam("id"), detach);
         if (session == null) {
             resp.empty(200);
         } else {

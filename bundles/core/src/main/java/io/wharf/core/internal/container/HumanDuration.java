@@ -1,4 +1,4 @@
-package io.wharf.core.internal.router.container;
+package io.wharf.core.internal.container;
 
 import java.time.Duration;
 

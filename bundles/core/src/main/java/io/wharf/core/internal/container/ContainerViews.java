@@ -1,4 +1,4 @@
-package io.wharf.core.internal.router.container;
+package io.wharf.core.internal.container;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -7,19 +7,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import io.wharf.core.internal.container.Container;
-import io.wharf.core.internal.container.ContainerConfig;
-import io.wharf.core.internal.container.ContainerState;
-import io.wharf.core.internal.container.HostConfig;
 
 /** The JSON shapes dockerd answers about containers: inspect, the list's summaries, the status text. */
-final class ContainerViews {
+public final class ContainerViews {
 
     private ContainerViews() {
     }
 
     /** GET /containers/{id}/json (moby's ContainerJSON). */
-    static Map<String, Object> inspect(Container c, Map<String, String> graphDriverData, List<String> execIds,
+    public static Map<String, Object> inspect(Container c, Map<String, String> graphDriverData, List<String> execIds,
             Long sizeRw, Long sizeRootFs) {
         var r = c.record();
         Map<String, Object> out = new LinkedHashMap<>();
@@ -54,7 +50,7 @@ final class ContainerViews {
     }
 
     /** One entry of GET /containers/json (moby's types.Container). */
-    static Map<String, Object> summary(Container c, Long sizeRw, Long sizeRootFs) {
+    public static Map<String, Object> summary(Container c, Long sizeRw, Long sizeRootFs) {
         ContainerConfig cfg = c.config();
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("Id", c.id());
