@@ -10,8 +10,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 import org.junit.jupiter.api.Test;
@@ -132,6 +134,55 @@ class ContainersTest {
     }
 
     @Test
+    void listFiltersLogsPruneAndExport() throws Exception {
+        try (WharfDaemon d = daemonWithBusybox()) {
+            d.docker("run", "--name", "zero", "--label", "team=a", "busybox", "sh", "-c",
+                    "for i in 1 2 3 4 5; do echo line $i; done").ok();
+            d.docker("run", "--name", "three", "--label", "team=b", "busybox", "sh", "-c", "exit 3");
+            d.docker("create", "--name", "fresh", "busybox", "true").ok();
+            d.docker("run", "-d", "--name", "talker", "busybox", "sh", "-c",
+                    "echo oops >&2; while true; do echo more; sleep 1; done").ok();
+
+            assertEquals("talker", names(d, "ps"));
+            assertEquals("fresh talker three zero", names(d, "ps", "-a"));
+            assertEquals("three", names(d, "ps", "-a", "--filter", "exited=3"));
+            assertEquals("fresh", names(d, "ps", "-a", "--filter", "status=created"));
+            assertEquals("zero", names(d, "ps", "-a", "--filter", "label=team=a"));
+            assertEquals("fresh talker three zero", names(d, "ps", "-a", "--filter", "ancestor=busybox"));
+            assertEquals("fresh talker", names(d, "ps", "-a", "--filter", "since=three"));
+            assertEquals("talker", names(d, "ps", "-a", "--filter", "name=talk"));
+            assertEquals(1, d.docker("ps", "-a", "-n", "1", "-q").ok().out().lines().count());
+
+            assertEquals("line 4\nline 5\n", d.docker("logs", "--tail", "2", "zero").ok().out());
+            await(Duration.ofSeconds(10), () -> quiet(d, "logs", "talker").contains("more"), "output logged");
+            Cli.Result logs = d.docker("logs", "talker");
+            assertTrue(logs.err().contains("oops") && !logs.out().contains("oops"), logs.toString());
+            assertTrue(d.docker("logs", "-t", "zero").ok().out().matches("(?s)\\d{4}-\\d\\d-\\d\\dT[0-9:.]+Z line 1\n.*"));
+            Process follow = new ProcessBuilder("docker", "-H", "unix://" + d.socket, "logs", "-f", "talker")
+                    .redirectErrorStream(true).start();
+            Thread.sleep(1500);
+            d.docker("stop", "-t", "1", "talker").ok();
+            assertTrue(follow.waitFor(10, TimeUnit.SECONDS), "logs -f ends when the container stops");
+            assertTrue(new String(follow.getInputStream().readAllBytes(), StandardCharsets.UTF_8).contains("more"));
+
+            Path exported = dir.resolve("export.tar");
+            d.docker("export", "-o", exported.toString(), "zero").ok();
+            assertTrue(Files.size(exported) > Files.size(TestImages.BUSYBOX));
+
+            d.docker("container", "prune", "-f", "--filter", "label=team=a").ok();
+            assertEquals("fresh talker three", names(d, "ps", "-a"));
+            d.docker("container", "prune", "-f").ok();
+            assertEquals("", names(d, "ps", "-a"));
+        }
+    }
+
+    private static String names(WharfDaemon d, String... psArgs) throws Exception {
+        List<String> args = new ArrayList<>(List.of(psArgs));
+        args.addAll(List.of("--format", "{{.Names}}"));
+        return String.join(" ", d.docker(args.toArray(String[]::new)).ok().out().lines().sorted().toList());
+    }
+
+    @Test
     void interactiveTerminalThroughAPseudoTerminal() throws Exception {
         try (WharfDaemon d = daemonWithBusybox()) {
             String docker = "docker -H unix://" + d.socket;
@@ -185,6 +236,15 @@ class ContainersTest {
             assertEquals(137, oom.exitCode(), oom.toString());
             assertEquals("true", inspect(d, "{{.State.OOMKilled}}", "hog"));
             d.docker("rm", "hog").ok();
+
+            assertEquals("1024\n", d.docker("run", "--rm", "--ulimit", "nofile=1024:1024", "busybox", "sh", "-c", "ulimit -n")
+                    .ok().out());
+            assertTrue(d.docker("run", "--rm", "--shm-size", "16m", "busybox", "df", "-k", "/dev/shm").ok().out()
+                    .contains("16384"));
+            assertEquals("1\n", d.docker("run", "--rm", "--sysctl", "net.ipv4.ip_forward=1", "busybox", "cat",
+                    "/proc/sys/net/ipv4/ip_forward").ok().out());
+            d.docker("run", "--rm", "--privileged", "busybox", "mount", "-t", "tmpfs", "none", "/tmp").ok();
+            assertNotEquals(0, d.docker("run", "--rm", "busybox", "mount", "-t", "tmpfs", "none", "/tmp").exitCode());
 
             // With --init, docker-init is PID 1 and reaps orphans: none is left a zombie.
             String ps = d.docker("run", "--rm", "--init", "busybox", "sh", "-c",

@@ -75,6 +75,8 @@ public final class ContainerService implements TaskListener {
     private static final SecureRandom RANDOM = new SecureRandom();
     static final int DEFAULT_STOP_TIMEOUT = 10;
     private static final int SIGKILL = 9;
+    private static final Duration OOM_GRACE = Duration.ofMillis(200);
+    private static final Duration LATE_OOM = Duration.ofSeconds(10);
     private static final Duration OUTPUT_DRAIN = Duration.ofSeconds(2);
 
     private final DaemonContext daemon;
@@ -335,10 +337,42 @@ public final class ContainerService implements TaskListener {
     @Override
     public void outOfMemory(String containerId) {
         Container c = containers.get(containerId);
-        if (c != null) {
-            oomKilled.put(containerId, true);
-            publish(c, "oom", Map.of());
+        if (c == null) {
+            return;
         }
+        publish(c, "oom", Map.of());
+        synchronized (c) {
+            ContainerState s = c.state();
+            // The shim reports OOM and exit from different threads: an OOM that comes after its exit
+            // was recorded still marks that exit.
+            if (!s.running() && !s.finishedAt().equals(ContainerState.NEVER)
+                    && Duration.between(Instant.parse(s.finishedAt()), Instant.now()).compareTo(LATE_OOM) < 0) {
+                c.state(s.exited(s.exitCode(), Instant.parse(s.finishedAt()), true));
+                save(c);
+                return;
+            }
+            oomKilled.put(containerId, true);
+            c.notifyAll();
+        }
+    }
+
+    /** Whether the exit was the OOM killer's; a SIGKILL exit waits a moment for an OOM event still on its way. */
+    private boolean oomKilledBy(String id, TaskExit exit) {
+        if (exit.exitCode() == 128 + SIGKILL && !oomKilled.containsKey(id)) {
+            Container c = containers.get(id);
+            long deadline = System.nanoTime() + OOM_GRACE.toNanos();
+            synchronized (c) {
+                while (!oomKilled.containsKey(id) && System.nanoTime() < deadline) {
+                    try {
+                        TimeUnit.NANOSECONDS.timedWait(c, deadline - System.nanoTime());
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        break;
+                    }
+                }
+            }
+        }
+        return oomKilled.remove(id) != null;
     }
 
     private void handleExit(Container c, TaskExit reported) {
@@ -353,7 +387,7 @@ public final class ContainerService implements TaskListener {
         ProcessStreams streams = c.streams();
         awaitOutput(streams);
         release(c);
-        boolean oom = oomKilled.remove(id) != null;
+        boolean oom = oomKilledBy(id, exit);
         boolean restart;
         Duration runTime;
         synchronized (c) {
@@ -776,6 +810,7 @@ public final class ContainerService implements TaskListener {
             throw new ConflictException("Container " + c.id() + " is not running");
         }
         runtime.resizeTerminal(c.id(), c.id(), width, height);
+        publish(c, "resize", Map.of("height", Integer.toString(height), "width", Integer.toString(width)));
     }
 
     /**
@@ -784,6 +819,7 @@ public final class ContainerService implements TaskListener {
      */
     public HijackedSession attach(Container c, boolean stdin, boolean stdout, boolean stderr, String detachKeys) {
         byte[] keys = AttachSession.parseDetachKeys(detachKeys);
+        publish(c, "attach", Map.of());
         ContainerState s = c.state();
         ProcessStreams streams = c.streams();
         if (streams == null) {
