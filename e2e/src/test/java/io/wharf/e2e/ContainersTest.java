@@ -255,6 +255,40 @@ class ContainersTest {
     }
 
     @Test
+    void mountsDevicesSeccompAndNetworkModes() throws Exception {
+        try (WharfDaemon d = daemonWithBusybox()) {
+            Path shared = dir.resolve("shared");
+            Files.createDirectories(shared);
+            Files.writeString(shared.resolve("f"), "from the host\n");
+            assertEquals("from the host\n", d.docker("run", "--rm", "-v", shared + ":/data:ro", "busybox", "cat", "/data/f")
+                    .ok().out());
+            Cli.Result readOnlyBind = d.docker("run", "--rm", "-v", shared + ":/data:ro", "busybox", "touch", "/data/g");
+            assertTrue(readOnlyBind.err().contains("Read-only file system"), readOnlyBind.toString());
+            d.docker("run", "--rm", "--mount", "type=bind,src=" + shared + ",dst=/data", "busybox", "sh", "-c",
+                    "echo from the container > /data/g").ok();
+            assertEquals("from the container\n", Files.readString(shared.resolve("g")));
+            assertTrue(d.docker("run", "--rm", "--tmpfs", "/scratch", "--mount", "type=tmpfs,dst=/t", "busybox", "sh", "-c",
+                    "grep -E ' /(scratch|t) ' /proc/mounts").ok().out().lines().allMatch(l -> l.startsWith("tmpfs ")));
+
+            assertTrue(d.docker("run", "--rm", "--device", "/dev/null:/dev/mynull", "busybox", "sh", "-c",
+                    "echo x > /dev/mynull && ls -l /dev/mynull").ok().out().startsWith("crw"));
+
+            assertEquals("Seccomp:\t2\n", d.docker("run", "--rm", "busybox", "grep", "^Seccomp:", "/proc/self/status").ok().out());
+            assertEquals("Seccomp:\t0\n", d.docker("run", "--rm", "--security-opt", "seccomp=unconfined", "busybox", "grep",
+                    "^Seccomp:", "/proc/self/status").ok().out());
+            assertEquals("NoNewPrivs:\t1\n", d.docker("run", "--rm", "--security-opt", "no-new-privileges", "busybox", "grep",
+                    "^NoNewPrivs:", "/proc/self/status").ok().out());
+
+            assertEquals(Files.readString(Path.of("/proc/sys/kernel/hostname")),
+                    d.docker("run", "--rm", "--network", "host", "busybox", "hostname").ok().out());
+            String interfaces = d.docker("run", "--rm", "--network", "none", "busybox", "cat", "/proc/net/dev").ok().out();
+            assertTrue(interfaces.contains("lo:") && interfaces.lines().count() == 3, interfaces);
+            Cli.Result bridge = d.docker("run", "--rm", "--network", "bridge", "busybox", "true");
+            assertTrue(bridge.err().contains("network bridge is not available"), bridge.err());
+        }
+    }
+
+    @Test
     void copyChangesCommitAndUpdate() throws Exception {
         try (WharfDaemon d = daemonWithBusybox()) {
             Path file = dir.resolve("greeting.txt");
