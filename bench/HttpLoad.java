@@ -1,4 +1,5 @@
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -249,12 +250,17 @@ public class HttpLoad {
 
     // ---------------------------------------------------------------- response parsing
 
-    /** Reads HTTP/1.x responses off a channel, keeping what it read ahead for the next one. */
+    /**
+     * Reads HTTP/1.x responses off a channel, keeping what it read ahead for the next one. The
+     * body is skipped, or with {@link #readResponse(boolean, ByteArrayOutputStream)} kept
+     * (bench/ContainerLoad.java reads IDs and exit codes from it).
+     */
     static final class HttpReader {
         private final ReadableByteChannel ch;
         private final ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
         private final byte[] a = buf.array();
         private int lineStart, lineEnd; // the last line read, without its CR LF
+        private ByteArrayOutputStream body; // where the body goes while one is read, or null
         boolean mustClose;
 
         HttpReader(ReadableByteChannel ch) {
@@ -264,6 +270,20 @@ public class HttpLoad {
 
         /** Reads one whole response and returns its status; {@code head} if it answers a HEAD. */
         int readResponse(boolean head) throws IOException {
+            return readResponse(head, null);
+        }
+
+        /** {@link #readResponse(boolean)}, appending the (de-chunked) body to {@code body} if not null. */
+        int readResponse(boolean head, ByteArrayOutputStream body) throws IOException {
+            this.body = body;
+            try {
+                return readOne(head);
+            } finally {
+                this.body = null;
+            }
+        }
+
+        private int readOne(boolean head) throws IOException {
             while (true) {
                 readLine();
                 // "HTTP/1.1 200 OK": the version, a space, three digits, then a space or the end
@@ -311,7 +331,7 @@ public class HttpLoad {
                     skip(length);
                 } else {
                     while (fill()) { // the body runs to the end of the connection
-                        buf.position(buf.limit());
+                        skip(buf.remaining());
                     }
                     mustClose = true;
                 }
@@ -383,6 +403,9 @@ public class HttpLoad {
                     throw new EOFException("connection closed mid-body");
                 }
                 int step = (int) Math.min(n, buf.remaining());
+                if (body != null) {
+                    body.write(a, buf.position(), step);
+                }
                 buf.position(buf.position() + step);
                 n -= step;
             }

@@ -1,6 +1,7 @@
-# bench/lib.sh: what bench/run and bench/images share, sourced by them after their option
-# parsing: logging, processes started and stopped by pid (never by name), the temporary
-# directory and its removal on exit, starting Wharf and Debian's dockerd on their own roots.
+# bench/lib.sh: what bench/run, bench/images and bench/containers share, sourced by them after
+# their option parsing: logging, processes started and stopped by pid (never by name), the
+# temporary directory and its removal on exit, starting Wharf and Debian's dockerd on their own
+# roots, the docker CLI against them.
 #
 # The sourcing script sets, before calling bench_setup:
 #   here, top        bench/ and the checkout
@@ -9,7 +10,9 @@
 #   dockerd_bin      the dockerd binary
 # and may set start_timeout and stop_timeout (seconds; defaults 60 and 30).
 # bench_setup makes $tmp (removed on exit, with whatever a daemon left mounted below it) and
-# installs the traps; the script calls bench_compile_probe before the first start.
+# installs the traps; the script calls bench_compile_probe before the first start. Commands the
+# script adds to before_stop_hooks run on exit before the processes it started are stopped (e.g.
+# removing containers from a daemon), those in after_stop_hooks after (e.g. removing cgroups).
 
 : "${start_timeout:=60}"  # seconds a daemon gets to answer /_ping
 : "${stop_timeout:=30}"   # seconds a daemon gets to exit after SIGTERM
@@ -22,6 +25,8 @@ created_policy=0
 had_run_docker=1
 failed=0
 tmp=
+before_stop_hooks=()
+after_stop_hooks=()
 
 # Makes $tmp (/tmp/wharf-bench.*) and installs the traps that stop every process the script
 # started and remove $tmp on exit, failure or Ctrl-C.
@@ -62,10 +67,15 @@ tree() {
           for (i = 0; i < n; i++) { print q[i]; m = split(kids[q[i]], k, " "); for (j = 1; j <= m; j++) q[n++] = k[j] } }'
 }
 
-# Resident memory of pid's process tree, in kB.
+# tree_rss PID [PREFIX]: resident memory of pid's process tree, in kB; with PREFIX, without
+# the processes whose name (comm) starts with it.
 tree_rss() {
-  local p kb sum=0
+  local p kb comm sum=0
   for p in $(tree "$1"); do
+    if [ -n "${2:-}" ]; then
+      comm="$(cat "/proc/$p/comm" 2>/dev/null || true)"
+      [[ "$comm" == "$2"* ]] && continue
+    fi
     kb="$(awk '/^VmRSS:/ { print $2 }' "/proc/$p/status" 2>/dev/null || true)"
     sum=$((sum + ${kb:-0}))
   done
@@ -129,8 +139,10 @@ remove_dir() {
 }
 
 cleanup() {
-  local rc=$? p
+  local rc=$? p h
   trap - EXIT INT TERM
+  set +e # clean up as much as possible
+  for h in "${before_stop_hooks[@]}"; do $h; done
   for p in "${!tracked[@]}"; do
     # a daemon, a start-up probe or the load client, when a run is cut short
     if is_ours "$p"; then stop_tree "$p"; fi
@@ -143,6 +155,7 @@ cleanup() {
     # remove it again when it is empty and was not there before
     rmdir /run/docker/plugins /run/docker 2>/dev/null || true
   fi
+  for h in "${after_stop_hooks[@]}"; do $h; done
   [ -n "${sleep_fd:-}" ] && exec {sleep_fd}>&-
   remove_dir "$tmp"
   exit "$rc"
@@ -234,9 +247,14 @@ until_after_launch() {
   nap "$left"
 }
 
+# bench_compile NAME: compiles bench/NAME.java into $tmp/classes (beside what is there already).
+bench_compile() {
+  [ -f "$tmp/classes/$1.class" ] || "$JAVA_HOME/bin/javac" -nowarn -cp "$tmp/classes" -d "$tmp/classes" "$here/$1.java"
+}
+
 # The start-up probe (and bench/run's load client).
 bench_compile_probe() {
-  [ -f "$tmp/classes/HttpLoad.class" ] || "$JAVA_HOME/bin/javac" -nowarn -d "$tmp/classes" "$here/HttpLoad.java"
+  bench_compile HttpLoad
 }
 
 # The median of the numbers on stdin (separated by spaces or newlines).
@@ -270,3 +288,45 @@ install_dockerd() {
   [ -x "$dockerd_bin" ] || die "docker.io is installed but $dockerd_bin is missing"
 }
 
+# ---------------------------------------------------------------- docker CLI
+
+# bench_docker_cli: finds the docker CLI ($DOCKER, else docker on PATH) for dk, after
+# bench_setup. The CLI talks to the daemons named with -H only, and keeps its configuration in
+# $tmp. dk's time limit is $cli_timeout (seconds), which the script sets.
+bench_docker_cli() {
+  docker_cli="${DOCKER:-$(command -v docker || true)}"
+  [ -n "$docker_cli" ] && [ -x "$docker_cli" ] || die "no docker CLI (set DOCKER=<path>)"
+  unset DOCKER_HOST DOCKER_CONTEXT DOCKER_TLS_VERIFY DOCKER_CERT_PATH DOCKER_API_VERSION
+  export DOCKER_CONFIG="$tmp/docker-config"
+  mkdir -p "$DOCKER_CONFIG"
+}
+
+# dk DIR OUT ARG...: the docker CLI against the daemon under DIR, stdout to OUT and stderr to
+# OUT.err, with a time limit. It runs in the background so that a signal to this script is
+# acted on at once (the cleanup then stops it). Sets DK_SECONDS: wall time from fork to exit.
+dk() {
+  local dir="$1" out="$2" pid rc=0 t0 t1
+  shift 2
+  t0="${EPOCHREALTIME/./}"
+  timeout -k 5 "$cli_timeout" "$docker_cli" -H "unix://$dir/sock" "$@" >"$out" 2>"$out.err" &
+  pid=$!
+  track "$pid"
+  wait "$pid" || rc=$?
+  t1="${EPOCHREALTIME/./}"
+  unset "tracked[$pid]"
+  DK_SECONDS="$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e6 }')"
+  if [ "$rc" = 124 ]; then log "docker $* did not finish within ${cli_timeout}s"; fi
+  return "$rc"
+}
+
+# dk_ok DIR OUT ARG...: dk, and the run fails with the CLI's error when the command does.
+dk_ok() {
+  local dir="$1" out="$2"
+  if ! dk "$@"; then
+    shift 2
+    log "docker $* failed: $(tail -n 5 "$out.err")"
+    log "the end of the daemon's log ($dir/log):"
+    tail -n 20 "$dir/log" >&2 || true
+    die "docker $1 failed"
+  fi
+}
