@@ -43,7 +43,12 @@ import io.wharf.core.internal.events.EventHub;
 public final class ApiServer {
 
     private static final Logger LOG = LoggerFactory.getLogger(ApiServer.class);
-    private static final long GRACEFUL_STOP_MILLIS = 10_000;
+    /**
+     * How long a stopping server lets requests in flight finish. Short: long polls (a wait left
+     * behind by docker run -d, logs -f) would hold the daemon's shutdown, and dockerd does not wait
+     * for them either; the containers they wait on are stopped after the API server.
+     */
+    private static final long GRACEFUL_STOP_MILLIS = 1_000;
 
     private final DaemonContext daemon;
     private final EventHub events;
