@@ -134,6 +134,12 @@ final class Overlay2Driver implements GraphDriver, DiffDriver {
         }
         Path merged = dir.resolve("merged");
         int count = mountCounts.getOrDefault(id, 0);
+        if (count == 0 && Files.isDirectory(merged) && Mounts.isMountPoint(merged)) {
+            // Mounted by an earlier run of the daemon (killed, or leaving live-restored containers
+            // running): that mount is used, not stacked over.
+            mountCounts.put(id, 1);
+            return merged;
+        }
         if (count == 0) {
             Files.createDirectories(merged);
             StringBuilder lowers = new StringBuilder();

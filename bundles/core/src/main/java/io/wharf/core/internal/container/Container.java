@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Predicate;
 
 import io.wharf.core.internal.fs.AtomicFiles;
@@ -42,6 +43,8 @@ public final class Container {
     private ProcessStreams streams; // guarded by this: the current run's, or null
     private HealthMonitor healthMonitor; // guarded by this: the current run's, or null
     private final Map<String, Exec> execs = new ConcurrentHashMap<>();
+    /** Held by start, restart and remove, so that two of them never run at once on one container. */
+    private final ReentrantLock lifecycle = new ReentrantLock();
     private final List<Attachment> pendingAttachments = new ArrayList<>(); // guarded by this
 
     Container(String id, Path dir, Instant created, String image, String driver, String name, String path,
@@ -211,6 +214,10 @@ public final class Container {
             healthMonitor.stop();
         }
         healthMonitor = value;
+    }
+
+    ReentrantLock lifecycle() {
+        return lifecycle;
     }
 
     Map<String, Exec> execs() {

@@ -260,7 +260,8 @@ public final class ContainerService implements TaskListener {
 
     /** POST /containers/{id}/start. */
     public void start(Container c) throws IOException {
-        synchronized (c) {
+        c.lifecycle().lock();
+        try {
             ContainerState s = c.state();
             if (s.paused()) {
                 throw new ConflictException("cannot start a paused container, try unpause instead");
@@ -271,9 +272,11 @@ public final class ContainerService implements TaskListener {
             if (c.removed() || s.status().equals("removing") || s.dead()) {
                 throw new ConflictException("container is marked for removal and cannot be started");
             }
+            c.manuallyStopped(false);
+            run(c);
+        } finally {
+            c.lifecycle().unlock();
         }
-        c.manuallyStopped(false);
-        run(c);
     }
 
     /** Starts the container's process; on failure it stays stopped with the runtime's error. */
@@ -422,21 +425,24 @@ public final class ContainerService implements TaskListener {
     }
 
     private void restartByPolicy(Container c) {
-        synchronized (c) {
-            if (c.removed() || !c.state().restarting() || c.manuallyStopped() || stopping) {
-                if (c.state().restarting()) {
-                    c.state(c.state().exited(c.state().exitCode(), Instant.parse(c.state().finishedAt()), false));
-                    save(c);
-                }
-                return;
-            }
-            c.restartCount(c.restartCount() + 1);
-        }
+        c.lifecycle().lock();
         try {
+            synchronized (c) {
+                if (c.removed() || !c.state().restarting() || c.manuallyStopped() || stopping) {
+                    if (c.state().restarting()) {
+                        c.state(c.state().exited(c.state().exitCode(), Instant.parse(c.state().finishedAt()), false));
+                        save(c);
+                    }
+                    return;
+                }
+                c.restartCount(c.restartCount() + 1);
+            }
             run(c);
             publish(c, "restart", Map.of());
         } catch (IOException | RuntimeException e) {
             LOG.warn("restarting container {} by its restart policy: {}", c.shortId(), e.getMessage());
+        } finally {
+            c.lifecycle().unlock();
         }
     }
 
@@ -615,8 +621,20 @@ public final class ContainerService implements TaskListener {
 
     // ---- remove, rename, update ----
 
-    /** DELETE /containers/{id}. */
+    /**
+     * DELETE /containers/{id}; {@code volumes} (docker rm -v) will remove its anonymous volumes
+     * once volumes exist.
+     */
     public void remove(Container c, boolean force, boolean volumes) throws IOException {
+        c.lifecycle().lock();
+        try {
+            removeLocked(c, force);
+        } finally {
+            c.lifecycle().unlock();
+        }
+    }
+
+    private void removeLocked(Container c, boolean force) throws IOException {
         synchronized (c) {
             if (c.removed()) {
                 return;
@@ -882,10 +900,13 @@ public final class ContainerService implements TaskListener {
             if (!s.running() && RestartPolicies.shouldRestart(c.hostConfig().restartPolicy(), s.exitCode(),
                     c.manuallyStopped(), c.restartCount()) && c.startedBefore()) {
                 restarts.execute(() -> {
+                    c.lifecycle().lock();
                     try {
                         run(c);
                     } catch (IOException | RuntimeException e) {
                         LOG.warn("starting container {} by its restart policy: {}", c.shortId(), e.getMessage());
+                    } finally {
+                        c.lifecycle().unlock();
                     }
                 });
             } else if (!s.running() && c.hostConfig().autoRemove()) {
