@@ -430,13 +430,15 @@ class ContainersTest {
                     print(c.wait()["StatusCode"])
                     # stdout and stderr are copied side by side: their order in the log is not fixed
                     print("".join(sorted(c.logs(stdout=True, stderr=True).decode().splitlines(True))), end="")
+                    # attach with logs=1: the log replayed over a hijacked connection
+                    print("".join(sorted(c.attach(stdout=True, stderr=True, logs=True).decode().splitlines(True))), end="")
                     c.remove()
                     print(len(client.containers.list(all=True)))
                     """;
             Path py = dir.resolve("client.py");
             Files.writeString(py, script);
             Cli.Result r = Cli.run(Map.of(), List.of("/usr/bin/python3", py.toString(), d.socket.toString())).ok();
-            assertEquals("0\nfrom docker-py\nto stderr\n0\n", r.out());
+            assertEquals("0\nfrom docker-py\nto stderr\nfrom docker-py\nto stderr\n0\n", r.out());
         }
     }
 }

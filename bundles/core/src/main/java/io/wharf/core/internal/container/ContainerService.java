@@ -835,9 +835,30 @@ public final class ContainerService implements TaskListener {
      * POST /containers/{id}/attach: collects the output the client asked for from now on and
      * answers the session that hands it over (and its input to the container's stdin).
      */
-    public HijackedSession attach(Container c, boolean stdin, boolean stdout, boolean stderr, String detachKeys) {
+    public HijackedSession attach(Container c, boolean stdin, boolean stdout, boolean stderr, String detachKeys,
+            boolean logs, boolean stream) {
         byte[] keys = AttachSession.parseDetachKeys(detachKeys);
         publish(c, "attach", Map.of());
+        HijackedSession live = stream ? liveAttach(c, stdin, stdout, stderr, keys) : null;
+        if (!logs || (!stdout && !stderr)) {
+            return live != null ? live : (in, out) -> { };
+        }
+        // logs=1: what the log holds first, then (with stream=1) what comes from now on.
+        LogsOptions replay = new LogsOptions(stdout, stderr, false, null, null, false, -1, false);
+        return (in, out) -> {
+            try {
+                ContainerLogs.copy(c, replay, out);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            if (live != null) {
+                live.run(in, out);
+            }
+        };
+    }
+
+    private HijackedSession liveAttach(Container c, boolean stdin, boolean stdout, boolean stderr, byte[] keys) {
         ContainerState s = c.state();
         ProcessStreams streams = c.streams();
         if (streams == null) {

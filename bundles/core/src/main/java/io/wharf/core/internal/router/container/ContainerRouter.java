@@ -281,7 +281,7 @@ public final class ContainerRouter implements Router {
             throw new InvalidParameterException("Bad parameters: you must choose at least one stream");
         }
         HijackedSession session = containers.attach(c, req.boolQuery("stdin"), req.boolQuery("stdout"),
-                req.boolQuery("stderr"), req.query("detachKeys").orElse(""));
+                req.boolQuery("stderr"), req.query("detachKeys").orElse(""), req.boolQuery("logs"), req.boolQuery("stream"));
         resp.hijack(RAW_STREAM, session);
     }
 
