@@ -151,6 +151,11 @@ class ContainersTest {
             assertEquals("fresh talker three zero", names(d, "ps", "-a", "--filter", "ancestor=busybox"));
             assertEquals("fresh talker", names(d, "ps", "-a", "--filter", "since=three"));
             assertEquals("talker", names(d, "ps", "-a", "--filter", "name=talk"));
+            d.docker("create", "--name", "porter", "--expose", "8080", "-v", dir + ":/host", "busybox", "true").ok();
+            assertEquals("porter", names(d, "ps", "-a", "--filter", "expose=8000-8100"));
+            assertEquals("porter", names(d, "ps", "-a", "--filter", "volume=/host"));
+            assertEquals("", names(d, "ps", "-a", "--filter", "expose=8080/udp"));
+            d.docker("rm", "porter").ok();
             assertEquals(1, d.docker("ps", "-a", "-n", "1", "-q").ok().out().lines().count());
 
             assertEquals("line 4\nline 5\n", d.docker("logs", "--tail", "2", "zero").ok().out());
@@ -286,6 +291,18 @@ class ContainersTest {
             Cli.Result bridge = d.docker("run", "--rm", "--network", "bridge", "busybox", "true");
             assertTrue(bridge.err().contains("network bridge is not available"), bridge.err());
         }
+    }
+
+    @Test
+    void daemonWideInitCgroupParentAndNoNewPrivileges() throws Exception {
+        String parent = "/wharf-e2e-" + ProcessHandle.current().pid();
+        try (WharfDaemon d = daemonWithBusybox("--init", "--cgroup-parent", parent, "--no-new-privileges")) {
+            String out = d.docker("run", "--rm", "busybox", "sh", "-c",
+                    "cat /proc/1/comm; grep NoNewPrivs /proc/self/status; grep ':memory:' /proc/self/cgroup").ok().out();
+            assertTrue(out.startsWith("docker-init\nNoNewPrivs:\t1\n"), out);
+            assertTrue(out.contains(":memory:" + parent + "/"), out);
+        }
+        assertFalse(Files.exists(Path.of("/sys/fs/cgroup/memory" + parent)), "the empty parent goes with the daemon");
     }
 
     @Test

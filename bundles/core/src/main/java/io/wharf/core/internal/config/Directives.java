@@ -57,6 +57,11 @@ final class Directives {
         add("max-concurrent-uploads", INTEGER, 5, true, "Set the max concurrent uploads for each push", "--max-concurrent-uploads");
         add("shutdown-timeout", INTEGER, 15, true, "Set the default shutdown timeout", "--shutdown-timeout");
         add("exec-opts", LIST, List.of(), false, "Runtime execution options", "--exec-opt");
+        add("init", BOOLEAN, false, false, "Run an init in the container to forward signals and reap processes", "--init");
+        add("init-path", STRING, "", false, "Path to the docker-init binary", "--init-path");
+        add("cgroup-parent", STRING, "", false, "Set parent cgroup for all containers", "--cgroup-parent");
+        add("no-new-privileges", BOOLEAN, false, false, "Set no-new-privileges by default for new containers",
+                "--no-new-privileges");
         add("containerd", STRING, "", false, "containerd grpc address", "--containerd");
         add("registry-mirrors", LIST, List.of(), true, "Preferred registry mirror", "--registry-mirror");
         add("insecure-registries", LIST, List.of(), true, "Enable insecure registry communication", "--insecure-registry");

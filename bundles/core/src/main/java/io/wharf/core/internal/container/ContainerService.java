@@ -107,7 +107,7 @@ public final class ContainerService implements TaskListener {
         this.root = daemon.config().dataRoot().resolve("containers");
         this.liveRestore = daemon.config().bool("live-restore");
         this.files = new ContainerFiles();
-        this.specs = ContainerSpecs.ofHost();
+        this.specs = ContainerSpecs.ofHost(daemon.config());
         this.archives = new ContainerArchives(images.containerLayers());
         this.execs = new ContainerExecs(this, runtime, images.containerLayers(), specs);
         Files.createDirectories(root);
@@ -1015,22 +1015,23 @@ public final class ContainerService implements TaskListener {
             return;
         }
         stopAll();
-        removeEmptyCgroupParents();
+        removeEmptyCgroupParent(specs.platform().cgroupParent());
     }
 
     /** runc removes each container's cgroup but not their parent; an empty one goes with the daemon. */
-    private static void removeEmptyCgroupParents() {
+    private static void removeEmptyCgroupParent(String parent) {
         Path cgroups = Path.of("/sys/fs/cgroup");
-        List<Path> candidates = new ArrayList<>(List.of(cgroups.resolve(ContainerSpecs.CGROUP_PARENT.substring(1))));
+        String relative = parent.replaceFirst("^/+", "");
+        List<Path> candidates = new ArrayList<>(List.of(cgroups.resolve(relative)));
         try (Stream<Path> controllers = Files.list(cgroups)) {
-            controllers.forEach(c -> candidates.add(c.resolve(ContainerSpecs.CGROUP_PARENT.substring(1))));
+            controllers.forEach(c -> candidates.add(c.resolve(relative)));
         } catch (IOException e) {
             return;
         }
-        for (Path parent : candidates) {
+        for (Path dir : candidates) {
             try {
-                if (Files.isDirectory(parent)) {
-                    Files.delete(parent);
+                if (Files.isDirectory(dir)) {
+                    Files.delete(dir);
                 }
             } catch (IOException e) {
                 // still in use (another daemon's containers, or live-restored ones)

@@ -3,6 +3,7 @@ package io.wharf.core.internal.container;
 import java.nio.file.Path;
 import java.util.List;
 
+import io.wharf.core.internal.config.DaemonConfig;
 import io.wharf.core.internal.container.spec.ExecInput;
 import io.wharf.core.internal.container.spec.OciSpec;
 import io.wharf.core.internal.container.spec.OciSpecBuilder;
@@ -16,7 +17,7 @@ import io.wharf.core.internal.json.Json;
  */
 final class ContainerSpecs {
 
-    /** The cgroup every container's cgroup is made under, unless it names its own parent. */
+    /** The cgroup every container's cgroup is made under unless --cgroup-parent or the container names another. */
     static final String CGROUP_PARENT = "/wharf";
     /** tini, as Debian's tini package installs it for Docker. */
     static final Path INIT_BINARY = Path.of("/usr/bin/docker-init");
@@ -29,8 +30,16 @@ final class ContainerSpecs {
         this.builder = new OciSpecBuilder(platform);
     }
 
-    static ContainerSpecs ofHost() {
-        return new ContainerSpecs(SpecPlatform.ofHost(CGROUP_PARENT, INIT_BINARY, false, false, List.of()));
+    /**
+     * The specs of a daemon with these settings: --cgroup-parent (default /wharf), --init and
+     * --init-path, --no-new-privileges.
+     */
+    static ContainerSpecs ofHost(DaemonConfig config) {
+        String parent = config.string("cgroup-parent");
+        String init = config.string("init-path");
+        return new ContainerSpecs(SpecPlatform.ofHost(parent.isEmpty() ? CGROUP_PARENT : parent,
+                init.isEmpty() ? INIT_BINARY : Path.of(init), config.bool("init"), config.bool("no-new-privileges"),
+                List.of()));
     }
 
     SpecPlatform platform() {

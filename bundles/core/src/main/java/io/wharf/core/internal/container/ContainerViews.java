@@ -117,7 +117,7 @@ public final class ContainerViews {
     }
 
     /** Mounts of inspect and ps: the container's binds and tmpfs mounts. */
-    static List<Map<String, Object>> mounts(HostConfig h) {
+    public static List<Map<String, Object>> mounts(HostConfig h) {
         List<Map<String, Object>> out = new ArrayList<>();
         if (h.binds() != null) {
             for (String bind : h.binds()) {

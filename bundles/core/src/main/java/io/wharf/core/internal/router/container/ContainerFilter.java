@@ -1,5 +1,6 @@
 package io.wharf.core.internal.router.container;
 
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Predicate;
@@ -7,6 +8,7 @@ import java.util.function.Predicate;
 import io.wharf.core.internal.container.Container;
 import io.wharf.core.internal.container.ContainerService;
 import io.wharf.core.internal.container.ContainerState;
+import io.wharf.core.internal.container.ContainerViews;
 import io.wharf.core.internal.image.ImageStore;
 import io.wharf.core.spi.errors.InvalidParameterException;
 import io.wharf.core.spi.http.Filters;
@@ -64,6 +66,10 @@ final class ContainerFilter implements Predicate<Container> {
                         || s.startedAt().equals(ContainerState.NEVER)))
                 || !filters.matchesAny("ancestor", v -> isAncestor(v, c))
                 || !filters.matchesAny("network", v -> v.equals(c.hostConfig().networkMode()))
+                || !filters.matchesAny("expose", v -> hasPort(c.config().exposedPorts(), v))
+                || !filters.matchesAny("publish", v -> hasPort(c.hostConfig().portBindings(), v))
+                || !filters.matchesAny("volume", v -> ContainerViews.mounts(c.hostConfig()).stream()
+                        .anyMatch(m -> v.equals(m.get("Source")) || v.equals(m.get("Destination"))))
                 || !filters.matchesAny("is-task", v -> v.equals("false"))
                 || !filters.matchesAny("isolation", v -> v.equals("default") || v.isEmpty())) {
             return false;
@@ -72,6 +78,30 @@ final class ContainerFilter implements Predicate<Container> {
             return false;
         }
         return since == null || c.created().isAfter(since.created());
+    }
+
+    /** Whether {@code ports} ("80/tcp" keys) has the port a filter names: "80", "80/udp" or a range "8000-8080". */
+    private static boolean hasPort(Map<String, ?> ports, String wanted) {
+        if (ports == null || ports.isEmpty()) {
+            return false;
+        }
+        String proto = wanted.contains("/") ? wanted.substring(wanted.indexOf('/') + 1) : "tcp";
+        String range = wanted.contains("/") ? wanted.substring(0, wanted.indexOf('/')) : wanted;
+        int dash = range.indexOf('-');
+        try {
+            int low = Integer.parseInt(dash < 0 ? range : range.substring(0, dash));
+            int high = dash < 0 ? low : Integer.parseInt(range.substring(dash + 1));
+            for (String key : ports.keySet()) {
+                String[] f = key.split("/");
+                int port = Integer.parseInt(f[0]);
+                if ((f.length > 1 ? f[1] : "tcp").equals(proto) && port >= low && port <= high) {
+                    return true;
+                }
+            }
+        } catch (NumberFormatException e) {
+            throw new InvalidParameterException("invalid port filter: " + wanted);
+        }
+        return false;
     }
 
     /** The image the container runs is the named one, or a descendant of it. */
