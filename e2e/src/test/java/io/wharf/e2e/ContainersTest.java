@@ -418,6 +418,32 @@ class ContainersTest {
     }
 
     @Test
+    void restartFinishesWhatAKilledDaemonLeftHalfDone() throws Exception {
+        WharfDaemon d = daemonWithBusybox();
+        try {
+            String unfinished = d.docker("create", "--name", "unfinished", "busybox", "true").ok().out().trim();
+            String removing = d.docker("create", "--name", "removing", "busybox", "true").ok().out().trim();
+            String kept = d.docker("create", "--name", "kept", "busybox", "true").ok().out().trim();
+            d.kill();
+            // The states a kill -9 leaves: a create before its config.v2.json (written last), and a
+            // removal after its state was saved as "removing".
+            Path containers = d.dataRoot.resolve("containers");
+            Files.delete(containers.resolve(unfinished).resolve("config.v2.json"));
+            Path config = containers.resolve(removing).resolve("config.v2.json");
+            Files.writeString(config, Files.readString(config).replace("\"Status\":\"created\"", "\"Status\":\"removing\""));
+            d.start();
+            assertEquals("kept", names(d, "ps", "-a"));
+            assertFalse(Files.exists(containers.resolve(unfinished)));
+            assertFalse(Files.exists(containers.resolve(removing)));
+            d.docker("create", "--name", "unfinished", "busybox", "true").ok();
+            assertEquals(kept, d.docker("inspect", "--format", "{{.Id}}", "kept").ok().out().trim());
+            d.docker("rm", "kept", "unfinished").ok();
+        } finally {
+            d.close();
+        }
+    }
+
+    @Test
     void withoutLiveRestoreTheRestartPolicyBringsContainersBack() throws Exception {
         WharfDaemon d = daemonWithBusybox();
         try {

@@ -664,7 +664,9 @@ public final class ContainerService implements TaskListener {
             }
         }
         synchronized (c) {
+            // Saved, so that a daemon killed from here on finishes the removal when it starts again.
             c.state(c.state().removing());
+            save(c);
         }
         try {
             images.containerLayers().remove(c.id());
@@ -898,6 +900,12 @@ public final class ContainerService implements TaskListener {
         List<Container> loaded = new ArrayList<>();
         try (Stream<Path> dirs = Files.list(root)) {
             for (Path dir : dirs.toList()) {
+                if (!Files.exists(dir.resolve(Container.CONFIG_FILE))) {
+                    // A create that a killed daemon never finished (config.v2.json is written last).
+                    LOG.info("removing container {}, whose creation did not finish", dir.getFileName());
+                    Trees.delete(dir);
+                    continue;
+                }
                 try {
                     Container c = Container.load(dir);
                     names.reserve(c.name(), c.id());
@@ -943,6 +951,9 @@ public final class ContainerService implements TaskListener {
         }
         if (s.status().equals("removing")) {
             LOG.info("container {} was being removed; finishing that", c.shortId());
+            synchronized (c) {
+                c.state(s.asDead());
+            }
             remove(c, true, true);
             return;
         }
