@@ -414,12 +414,12 @@ public final class VolumeService {
     }
 
     /**
-     * Removes unused local volumes without driver options: anonymous ones, or all with
-     * {@code all=true}; narrowed by label and label! filters.
+     * Removes unused local volumes without driver options: anonymous ones, or all with the filter
+     * {@code all=true} or {@code allByDefault}; narrowed by label and label! filters.
      */
-    public PruneReport prune(Filters filters) throws IOException {
+    public PruneReport prune(Filters filters, boolean allByDefault) throws IOException {
         filters.validate(PRUNE_FILTERS);
-        boolean all = filters.has("all") && filters.get("all").stream().anyMatch(v -> parseBool("all", v));
+        boolean all = allByDefault || filters.get("all").stream().anyMatch(v -> parseBool("all", v));
         if (!pruning.tryLock()) {
             throw new ConflictException("a prune operation is already running");
         }

@@ -215,11 +215,11 @@ class VolumeServiceTest {
         service.create("named2", "local", Map.of(), Map.of());
         service.create("withopts", "local", Map.of("type", "tmpfs"), Map.of());
 
-        assertEquals(List.of(anon.name()), service.prune(Filters.parse(null)).deleted());
-        assertEquals(List.of("named2"), service.prune(Filters.parse("{\"all\":[\"true\"],\"label!\":[\"keep\"]}")).deleted());
-        assertEquals(List.of("named"), service.prune(Filters.parse("{\"all\":[\"1\"],\"label\":[\"keep=yes\"]}")).deleted());
+        assertEquals(List.of(anon.name()), service.prune(Filters.parse(null), false).deleted());
+        assertEquals(List.of("named2"), service.prune(Filters.parse("{\"all\":[\"true\"],\"label!\":[\"keep\"]}"), false).deleted());
+        assertEquals(List.of("named"), service.prune(Filters.parse("{\"label\":[\"keep=yes\"]}"), true).deleted());
         assertEquals(List.of(anonUsed.name(), "withopts"), names(list(null)));
-        assertThrows(InvalidParameterException.class, () -> service.prune(Filters.parse("{\"dangling\":[\"true\"]}")));
+        assertThrows(InvalidParameterException.class, () -> service.prune(Filters.parse("{\"dangling\":[\"true\"]}"), false));
     }
 
     @Test

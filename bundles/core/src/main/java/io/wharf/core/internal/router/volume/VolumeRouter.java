@@ -18,6 +18,7 @@ import io.wharf.core.internal.volume.VolumeService;
 import io.wharf.core.spi.errors.InvalidParameterException;
 import io.wharf.core.spi.http.ApiRequest;
 import io.wharf.core.spi.http.ApiResponse;
+import io.wharf.core.spi.http.ApiVersion;
 import io.wharf.core.spi.http.Filters;
 import io.wharf.core.spi.router.Route;
 import io.wharf.core.spi.router.Router;
@@ -101,7 +102,10 @@ public final class VolumeRouter implements Router {
     }
 
     private void prune(ApiRequest req, ApiResponse resp) throws Exception {
-        VolumeService.PruneReport report = volumes.prune(Filters.parse(req.query("filters").orElse(null)));
+        Filters filters = Filters.parse(req.query("filters").orElse(null));
+        // API 1.42 made prune take anonymous volumes only; older clients keep pruning all (dockerd's rule).
+        boolean all = req.apiVersion().lessThan(ApiVersion.parse("1.42"));
+        VolumeService.PruneReport report = volumes.prune(filters, all);
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("VolumesDeleted", report.deleted());
         body.put("SpaceReclaimed", report.spaceReclaimed());
