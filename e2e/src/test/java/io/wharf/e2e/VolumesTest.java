@@ -174,6 +174,11 @@ class VolumesTest {
     }
 
     @Test
+    void infoListsTheLocalDriver() throws Exception {
+        assertEquals("[\"local\"]", daemon.docker("info", "--format", "{{json .Plugins.Volume}}").ok().out().trim());
+    }
+
+    @Test
     void volumesSurviveKillMinus9() throws Exception {
         daemon.docker("volume", "create", "--label", "a=b", "-o", "type=tmpfs", "-o", "device=tmpfs", "-o", "o=size=1m", "k1")
                 .ok();
