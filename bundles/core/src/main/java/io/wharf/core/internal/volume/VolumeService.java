@@ -288,10 +288,19 @@ public final class VolumeService {
     }
 
     private static boolean matches(View v, Filters f) {
-        return f.matchesAny("name", n -> v.name().contains(n))
+        return f.matchesAny("name", n -> nameMatches(n, v.name()))
                 && f.matchesAny("driver", n -> v.driver().equals(n))
                 && f.matchesLabels("label", v.labels())
                 && f.matchesAny("dangling", d -> parseBool("dangling", d) == v.references().isEmpty());
+    }
+
+    /** dockerd's name filter: the value is a regular expression found anywhere in the name. */
+    private static boolean nameMatches(String pattern, String name) {
+        try {
+            return java.util.regex.Pattern.compile(pattern).matcher(name).find();
+        } catch (java.util.regex.PatternSyntaxException e) {
+            return name.contains(pattern);
+        }
     }
 
     private static boolean parseBool(String filter, String value) {

@@ -202,6 +202,7 @@ class VolumeServiceTest {
         assertEquals(List.of("alpha", "beta"), names(list("{\"label\":[\"env\"]}")));
         assertEquals(List.of("alpha", "beta", "gamma"), names(list("{\"name\":[\"a\"]}")));
         assertEquals(List.of("alpha"), names(list("{\"name\":[\"alp\"]}")));
+        assertEquals(List.of("beta"), names(list("{\"name\":[\"^b.t\"]}")), "a regular expression, as in dockerd");
         assertEquals(List.of("alpha", "gamma"), names(list("{\"dangling\":[\"true\"]}")));
         assertThrows(InvalidParameterException.class, () -> list("{\"colour\":[\"red\"]}"));
     }
