@@ -25,6 +25,8 @@ import io.wharf.core.internal.image.ImageService;
 import io.wharf.core.internal.storage.StorageService;
 import io.wharf.core.internal.router.system.SystemBackend;
 import io.wharf.core.internal.server.ApiVersions;
+import io.wharf.core.internal.router.volume.VolumeRouter;
+import io.wharf.core.internal.volume.VolumeService;
 import io.wharf.core.spi.runtime.ContainerdVersion;
 import io.wharf.core.spi.runtime.OciRuntime;
 import io.wharf.core.spi.runtime.RuntimeInfo;
@@ -56,6 +58,10 @@ public final class SystemService implements SystemBackend {
     /** The containers, once restored; before that, and in tests without a runtime, there are none. */
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private volatile ContainerService containers;
+
+    /** The volumes: absent only in tests that do not make one. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile VolumeService volumes;
 
     @Activate
     public SystemService(@Reference DaemonContext daemon, @Reference EventHub events, @Reference StorageService storage,
@@ -164,9 +170,28 @@ public final class SystemService implements SystemBackend {
         df.put("LayersSize", images.layersSize());
         df.put("Images", summaries);
         df.put("Containers", containerSummaries);
-        df.put("Volumes", List.of());
+        df.put("Volumes", volumeUsage());
         df.put("BuildCache", List.of());
         return df;
+    }
+
+    /** The local volumes without driver options, each with its UsageData (dockerd's LocalVolumesSize). */
+    private List<Map<String, Object>> volumeUsage() {
+        VolumeService v = volumes;
+        if (v == null) {
+            return List.of();
+        }
+        List<Map<String, Object>> out = new java.util.ArrayList<>();
+        try {
+            for (var e : v.localVolumesSize()) {
+                Map<String, Object> json = new LinkedHashMap<>(VolumeRouter.json(e.getKey()));
+                json.put("UsageData", Map.of("Size", e.getValue(), "RefCount", e.getKey().references().size()));
+                out.add(json);
+            }
+        } catch (java.io.IOException e) {
+            throw new io.wharf.core.spi.errors.SystemException("volume usage: " + e.getMessage(), e);
+        }
+        return out;
     }
 
     @Override
@@ -184,7 +209,7 @@ public final class SystemService implements SystemBackend {
         i.put("Images", images.images().all().size());
         i.put("Driver", storage.driver().name());
         i.put("DriverStatus", driverStatus());
-        i.put("Plugins", plugins(config));
+        i.put("Plugins", plugins(config, volumes));
         i.put("MemoryLimit", true);
         i.put("SwapLimit", true);
         i.put("KernelMemory", false);
@@ -251,9 +276,9 @@ public final class SystemService implements SystemBackend {
         return status;
     }
 
-    private static Map<String, Object> plugins(DaemonConfig config) {
+    private static Map<String, Object> plugins(DaemonConfig config, VolumeService volumes) {
         Map<String, Object> p = new LinkedHashMap<>();
-        p.put("Volume", List.of());
+        p.put("Volume", volumes == null ? List.of() : volumes.driverNames());
         p.put("Network", List.of());
         p.put("Authorization", config.list("authorization-plugins").isEmpty() ? null : config.list("authorization-plugins"));
         p.put("Log", List.of("json-file"));
