@@ -38,6 +38,8 @@ public final class Container {
     private int restartCount; // guarded by this
     private boolean startedBefore; // guarded by this
     private boolean manuallyStopped; // guarded by this
+    private List<VolumeMount> volumes = List.of(); // guarded by this
+    private Map<String, String> volumeSources = Map.of(); // guarded by this: the current run's, by destination
     private long exits; // guarded by this: counts exits, for wait's next-exit
     private boolean removed; // guarded by this
     private ProcessStreams streams; // guarded by this: the current run's, or null
@@ -71,6 +73,7 @@ public final class Container {
         c.restartCount = r.restartCount();
         c.startedBefore = r.hasBeenStartedBefore();
         c.manuallyStopped = r.hasBeenManuallyStopped();
+        c.volumes = r.volumeMounts();
         return c;
     }
 
@@ -84,7 +87,7 @@ public final class Container {
     public synchronized ContainerRecord record() {
         return new ContainerRecord(id, created.toString(), path, args, config, image, name, restartCount, driver,
                 "linux", state, logPath().toString(), file("hostname").toString(), file("hosts").toString(),
-                file("resolv.conf").toString(), startedBefore, manuallyStopped);
+                file("resolv.conf").toString(), startedBefore, manuallyStopped, volumes);
     }
 
     public String id() {
@@ -161,6 +164,32 @@ public final class Container {
     synchronized void exited(ContainerState value) {
         exits++;
         state(value);
+    }
+
+    public synchronized List<VolumeMount> volumes() {
+        return volumes;
+    }
+
+    synchronized void volumes(List<VolumeMount> value) {
+        this.volumes = List.copyOf(value);
+    }
+
+    /** Where the current run's volumes are mounted on the host, by destination in the container. */
+    synchronized Map<String, String> volumeSources() {
+        return volumeSources;
+    }
+
+    synchronized void volumeSources(Map<String, String> value) {
+        this.volumeSources = Map.copyOf(value);
+    }
+
+    /** Records that a volume's copy-up is done; the caller saves. */
+    synchronized void volumeCopied(VolumeMount done) {
+        List<VolumeMount> updated = new ArrayList<>();
+        for (VolumeMount vm : volumes) {
+            updated.add(vm.equals(done) ? vm.copied() : vm);
+        }
+        this.volumes = List.copyOf(updated);
     }
 
     public synchronized int restartCount() {

@@ -123,14 +123,28 @@ final class ContainerArchives {
     }
 
     /**
-     * The host path of {@code path} inside {@code rootfs}, following symbolic links within it (an
-     * absolute target starts again at the root, ".." stops at the root); the last part is
-     * followed only when {@code followLast}. A missing path is dockerd's 404.
+     * The host path of {@code path} inside {@code rootfs}; a missing one is dockerd's 404 for
+     * docker cp (see {@link #resolveIn}).
      */
     static Path resolve(Path rootfs, Container c, String path, boolean followLast) throws IOException {
-        if (!path.startsWith("/")) {
-            path = "/" + path;
+        Path host = resolveIn(rootfs, path, followLast);
+        if (host == null) {
+            throw new NotFoundException("Could not find the file " + path + " in container " + c.name().substring(1));
         }
+        return host;
+    }
+
+    /** The host path of {@code path} inside {@code rootfs}, its last part followed too; null when missing. */
+    static Path resolveIn(Path rootfs, String path) throws IOException {
+        return resolveIn(rootfs, path, true);
+    }
+
+    /**
+     * The host path of {@code path} inside {@code rootfs}, following symbolic links within it (an
+     * absolute target starts again at the root, ".." stops at the root); the last part is
+     * followed only when {@code followLast}; null when a part is missing.
+     */
+    private static Path resolveIn(Path rootfs, String path, boolean followLast) throws IOException {
         Deque<String> todo = new ArrayDeque<>(parts(path));
         List<String> done = new ArrayList<>();
         int links = 0;
@@ -147,7 +161,7 @@ final class ContainerArchives {
             try {
                 stat = FileStat.of(here);
             } catch (NoSuchFileException e) {
-                throw new NotFoundException("Could not find the file " + path + " in container " + c.name().substring(1));
+                return null;
             }
             if (stat.isSymbolicLink() && (followLast || !todo.isEmpty())) {
                 if (++links > MAX_LINKS) {

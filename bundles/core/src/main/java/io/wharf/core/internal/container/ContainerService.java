@@ -44,6 +44,7 @@ import io.wharf.core.internal.image.ImageService;
 import io.wharf.core.internal.image.ImageStore;
 import io.wharf.core.internal.json.Json;
 import io.wharf.core.internal.system.HostFacts;
+import io.wharf.core.internal.volume.VolumeService;
 import io.wharf.core.spi.errors.ConflictException;
 import io.wharf.core.spi.errors.InvalidParameterException;
 import io.wharf.core.spi.errors.NotFoundException;
@@ -84,6 +85,7 @@ public final class ContainerService implements TaskListener {
     private final ContainerRuntime runtime;
     private final EventPublisher events;
     private final ContainerFiles files;
+    private final ContainerVolumes containerVolumes;
     private final ContainerSpecs specs;
     private final ContainerArchives archives;
     private final ContainerExecs execs;
@@ -99,7 +101,8 @@ public final class ContainerService implements TaskListener {
 
     @Activate
     public ContainerService(@Reference DaemonContext daemon, @Reference ImageService images,
-            @Reference ContainerRuntime runtime, @Reference EventPublisher events) throws IOException {
+            @Reference ContainerRuntime runtime, @Reference EventPublisher events, @Reference VolumeService volumes)
+            throws IOException {
         this.daemon = daemon;
         this.images = images;
         this.runtime = runtime;
@@ -107,6 +110,7 @@ public final class ContainerService implements TaskListener {
         this.root = daemon.config().dataRoot().resolve("containers");
         this.liveRestore = daemon.config().bool("live-restore");
         this.files = new ContainerFiles();
+        this.containerVolumes = new ContainerVolumes(volumes);
         this.specs = ContainerSpecs.ofHost(daemon.config());
         this.archives = new ContainerArchives(images.containerLayers());
         this.execs = new ContainerExecs(this, runtime, images.containerLayers(), specs);
@@ -182,6 +186,7 @@ public final class ContainerService implements TaskListener {
         checkNetworkMode(requestedHost.networkMode(), warnings);
         HostConfig hostConfig = ContainerSettings.adapt(requestedHost);
         String id = newId();
+        List<VolumeMount> volumes = List.of();
         String reserved = name == null || name.isEmpty() ? names.generate(id) : names.reserve(name, id);
         try {
             if (config.hostname().isEmpty()) {
@@ -198,11 +203,14 @@ public final class ContainerService implements TaskListener {
                     images.storage().driver().name(), reserved, command.get(0), List.copyOf(command.subList(1, command.size())),
                     config, hostConfig, ContainerState.created());
             images.containerLayers().create(id, image.topChainId());
+            volumes = containerVolumes.register(id, config, hostConfig);
+            c.volumes(volumes);
             c.save();
             containers.put(id, c);
             publish(c, "create", Map.of());
             return c;
         } catch (IOException | RuntimeException e) {
+            containerVolumes.release(id, volumes, true);
             names.release(reserved);
             images.containerLayers().remove(id);
             Trees.delete(root.resolve(id));
@@ -284,8 +292,11 @@ public final class ContainerService implements TaskListener {
         String id = c.id();
         Path rootfs = images.containerLayers().mount(id);
         boolean created = false;
+        boolean volumesMounted = false;
         try {
             files.prepare(c);
+            c.volumeSources(containerVolumes.mount(c, rootfs));
+            volumesMounted = true;
             byte[] spec = specs.spec(c, c.hostConfig(), rootfs, networkNamespace(c)).json();
             runtime.create(id, spec);
             created = true;
@@ -310,6 +321,9 @@ public final class ContainerService implements TaskListener {
         } catch (IOException | RuntimeException e) {
             if (created) {
                 runtime.delete(id);
+            }
+            if (volumesMounted) {
+                containerVolumes.unmount(id, c.volumes());
             }
             images.containerLayers().unmount(id);
             c.takePendingAttachments().forEach(Attachment::end);
@@ -461,6 +475,7 @@ public final class ContainerService implements TaskListener {
 
     /** Gives back what a run held: the runtime's container record and the root filesystem's mount. */
     private void release(Container c) {
+        containerVolumes.unmount(c.id(), c.volumes());
         try {
             runtime.delete(c.id());
         } catch (NotFoundException e) {
@@ -621,20 +636,17 @@ public final class ContainerService implements TaskListener {
 
     // ---- remove, rename, update ----
 
-    /**
-     * DELETE /containers/{id}; {@code volumes} (docker rm -v) will remove its anonymous volumes
-     * once volumes exist.
-     */
+    /** DELETE /containers/{id}; with {@code volumes} (docker rm -v, --rm) its anonymous volumes go too. */
     public void remove(Container c, boolean force, boolean volumes) throws IOException {
         c.lifecycle().lock();
         try {
-            removeLocked(c, force);
+            removeLocked(c, force, volumes);
         } finally {
             c.lifecycle().unlock();
         }
     }
 
-    private void removeLocked(Container c, boolean force) throws IOException {
+    private void removeLocked(Container c, boolean force, boolean removeVolumes) throws IOException {
         synchronized (c) {
             if (c.removed()) {
                 return;
@@ -677,6 +689,7 @@ public final class ContainerService implements TaskListener {
             }
             throw new SystemException("unable to remove filesystem for " + c.id() + ": " + e.getMessage(), e);
         }
+        containerVolumes.release(c.id(), c.volumes(), removeVolumes);
         Trees.delete(c.dir());
         containers.remove(c.id());
         names.release(c.name());

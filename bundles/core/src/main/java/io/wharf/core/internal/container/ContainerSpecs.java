@@ -52,7 +52,7 @@ final class ContainerSpecs {
      */
     OciSpec spec(Container c, HostConfig host, Path rootfs, String networkNamespace) {
         return builder.build(new SpecInput(c.id(), c.config(), host, rootfs, c.file("hostname"), c.file("hosts"),
-                c.file("resolv.conf"), null, networkNamespace, null, null));
+                c.file("resolv.conf"), null, networkNamespace, null, null, c.volumeSources()));
     }
 
     /** An exec's OCI process, as JSON. */

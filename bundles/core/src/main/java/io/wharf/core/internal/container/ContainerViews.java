@@ -43,7 +43,7 @@ public final class ContainerViews {
             out.put("SizeRw", sizeRw);
             out.put("SizeRootFs", sizeRootFs);
         }
-        out.put("Mounts", mounts(c.hostConfig()));
+        out.put("Mounts", mounts(c));
         out.put("Config", r.config());
         out.put("NetworkSettings", networkSettings(c));
         return out;
@@ -69,7 +69,7 @@ public final class ContainerViews {
         out.put("Status", status(c.state(), Instant.now()));
         out.put("HostConfig", Map.of("NetworkMode", c.hostConfig().networkMode()));
         out.put("NetworkSettings", Map.of("Networks", networks(c)));
-        out.put("Mounts", mounts(c.hostConfig()));
+        out.put("Mounts", mounts(c));
         return out;
     }
 
@@ -116,8 +116,9 @@ public final class ContainerViews {
         return HumanDuration.of(Duration.between(Instant.parse(time), now));
     }
 
-    /** Mounts of inspect and ps: the container's binds and tmpfs mounts. */
-    public static List<Map<String, Object>> mounts(HostConfig h) {
+    /** Mounts of inspect and ps: the container's binds, volumes and tmpfs mounts. */
+    public static List<Map<String, Object>> mounts(Container c) {
+        HostConfig h = c.hostConfig();
         List<Map<String, Object>> out = new ArrayList<>();
         if (h.binds() != null) {
             for (String bind : h.binds()) {
@@ -131,6 +132,9 @@ public final class ContainerViews {
         }
         if (h.mounts() != null) {
             for (HostConfig.Mount m : h.mounts()) {
+                if (m.type().equals("volume")) {
+                    continue;
+                }
                 String propagation = m.type().equals("bind") ? (m.bindOptions() != null && m.bindOptions().propagation() != null
                         && !m.bindOptions().propagation().isEmpty() ? m.bindOptions().propagation() : "rprivate") : "";
                 out.add(mount(m.type(), m.source() == null ? "" : m.source(), m.target(), "", !m.readOnly(), propagation));
@@ -138,6 +142,18 @@ public final class ContainerViews {
         }
         if (h.tmpfs() != null) {
             h.tmpfs().forEach((target, opts) -> out.add(mount("tmpfs", "", target, opts, !opts.contains("ro"), "")));
+        }
+        for (VolumeMount vm : c.volumes()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("Type", "volume");
+            m.put("Name", vm.name());
+            m.put("Source", vm.source());
+            m.put("Destination", vm.destination());
+            m.put("Driver", vm.driver());
+            m.put("Mode", "z");
+            m.put("RW", vm.rw());
+            m.put("Propagation", "");
+            out.add(m);
         }
         return out;
     }

@@ -11,30 +11,30 @@ import java.util.regex.Pattern;
 
 import io.wharf.core.internal.container.HostConfig;
 import io.wharf.core.spi.errors.InvalidParameterException;
-import io.wharf.core.spi.errors.NotImplementedException;
 
 /**
  * A user's mount: one HostConfig.Binds entry or one HostConfig.Mounts entry, parsed and checked as
  * dockerd's Linux mount parser does (moby volume/mounts linux_parser.go) and registered as
- * registerMountPoints does, duplicates refused. Named and anonymous volumes are not supported yet;
- * a source that is not an absolute path gets the local volume driver's name check first, so
- * "./data:/data" fails with dockerd's own message.
+ * registerMountPoints does, duplicates refused. A source that is not an absolute path names a
+ * volume (none: an anonymous one) and gets the local volume driver's name check, so "./data:/data"
+ * fails with dockerd's own message; the daemon resolves volumes to host paths before the spec.
  *
- * @param type "bind" or "tmpfs"
- * @param source the host path of a bind, cleaned; "" for a tmpfs
+ * @param type "bind", "volume" or "tmpfs"
+ * @param source the host path of a bind, cleaned; a volume's name ("" for an anonymous one); "" for a tmpfs
  * @param destination the path in the container, cleaned
  * @param rw whether it is writable
  * @param propagation the bind's propagation; "rprivate" unless the user chose one
  * @param nonRecursive a bind of the source alone, without the mounts below it
  * @param createSource whether a missing source is created as a directory at start (Binds, not Mounts)
  * @param tmpfsData a tmpfs's options from its TmpfsOptions, comma separated
+ * @param volumeOptions a volume's VolumeOptions from --mount (NoCopy, Labels, DriverConfig), or null
  */
-record MountPoint(String type, String source, String destination, boolean rw, String propagation,
-        boolean nonRecursive, boolean createSource, String tmpfsData) {
+public record MountPoint(String type, String source, String destination, boolean rw, String propagation,
+        boolean nonRecursive, boolean createSource, String tmpfsData, Map<String, Object> volumeOptions) {
 
-    static final String BIND = "bind";
-    static final String TMPFS = "tmpfs";
-    private static final String VOLUME = "volume";
+    public static final String BIND = "bind";
+    public static final String TMPFS = "tmpfs";
+    public static final String VOLUME = "volume";
     private static final String DEFAULT_PROPAGATION = "rprivate";
     private static final Set<String> PROPAGATIONS = Set.of("private", "rprivate", "slave", "rslave", "shared",
             "rshared");
@@ -42,7 +42,7 @@ record MountPoint(String type, String source, String destination, boolean rw, St
     private static final Pattern VOLUME_NAME = Pattern.compile("^[a-zA-Z0-9][a-zA-Z0-9_.-]+$");
 
     /** The user's mounts by destination, Binds first, in the order given. */
-    static List<MountPoint> of(HostConfig host) {
+    public static List<MountPoint> of(HostConfig host) {
         Map<String, MountPoint> byDestination = new LinkedHashMap<>();
         Map<String, String> tmpfs = host.tmpfs() == null ? Map.of() : host.tmpfs();
         for (String raw : host.binds() == null ? List.<String>of() : host.binds()) {
@@ -124,10 +124,14 @@ record MountPoint(String type, String source, String destination, boolean rw, St
             case BIND -> new MountPoint(BIND, clean(m.source()), destination, !m.readOnly(),
                     m.bindOptions() != null && notEmpty(m.bindOptions().propagation())
                             ? m.bindOptions().propagation() : DEFAULT_PROPAGATION,
-                    m.bindOptions() != null && m.bindOptions().nonRecursive(), !fromMounts, "");
+                    m.bindOptions() != null && m.bindOptions().nonRecursive(), !fromMounts, "", null);
             case TMPFS -> new MountPoint(TMPFS, "", destination, !m.readOnly(), "", false, false,
-                    TmpfsData.of(m.tmpfsOptions(), m.readOnly()));
-            default -> throw volumesNotSupported(m.source());
+                    TmpfsData.of(m.tmpfsOptions(), m.readOnly()), null);
+            default -> {
+                checkVolumeName(m.source());
+                yield new MountPoint(VOLUME, m.source() == null ? "" : m.source(), destination, !m.readOnly(),
+                        DEFAULT_PROPAGATION, false, false, "", m.volumeOptions());
+            }
         };
     }
 
@@ -180,22 +184,17 @@ record MountPoint(String type, String source, String destination, boolean rw, St
         }
     }
 
-    /**
-     * What registering a volume would do first (the local driver's name check, with dockerd's
-     * message); a name that passes it is refused as not supported yet.
-     */
-    private static RuntimeException volumesNotSupported(String name) {
+    /** The local volume driver's name check, with dockerd's messages. */
+    private static void checkVolumeName(String name) {
         if (notEmpty(name) && name.length() == 1) {
-            return new InvalidParameterException("create " + name
+            throw new InvalidParameterException("create " + name
                     + ": volume name is too short, names should be at least two alphanumeric characters");
         }
         if (notEmpty(name) && !VOLUME_NAME.matcher(name).matches()) {
-            return new InvalidParameterException("create " + name + ": " + GoFormat.quote(name)
+            throw new InvalidParameterException("create " + name + ": " + GoFormat.quote(name)
                     + " includes invalid characters for a local volume name, only \"[a-zA-Z0-9][a-zA-Z0-9_.-]\""
                     + " are allowed. If you intended to pass a host directory, use absolute path");
         }
-        return new NotImplementedException(notEmpty(name) ? "volume " + name + ": volumes are not supported yet"
-                : "anonymous volumes are not supported yet");
     }
 
     /** A mode string: at most one each of rw/ro, z/Z, a propagation, nocopy and a consistency. */
@@ -224,7 +223,7 @@ record MountPoint(String type, String source, String destination, boolean rw, St
     }
 
     /** Go's path.Clean. */
-    static String clean(String p) {
+    public static String clean(String p) {
         boolean rooted = p.startsWith("/");
         List<String> out = new ArrayList<>();
         for (String part : p.split("/")) {

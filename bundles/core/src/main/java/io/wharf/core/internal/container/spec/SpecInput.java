@@ -1,6 +1,7 @@
 package io.wharf.core.internal.container.spec;
 
 import java.nio.file.Path;
+import java.util.Map;
 
 import io.wharf.core.internal.container.ContainerConfig;
 import io.wharf.core.internal.container.HostConfig;
@@ -21,8 +22,9 @@ import io.wharf.core.internal.container.HostConfig;
  *        network layer prepared); null makes a new one, and NetworkMode "host" uses the host's
  * @param ipcNamespacePath the IPC namespace to join for IpcMode "container:", else null
  * @param pidNamespacePath the PID namespace to join for PidMode "container:", else null
+ * @param volumeSources the host directory of each volume mount, by its destination in the container
  */
 public record SpecInput(String containerId, ContainerConfig config, HostConfig host, Path rootfs, Path hostnameFile,
         Path hostsFile, Path resolvConfFile, Path shmDir, String networkNamespacePath, String ipcNamespacePath,
-        String pidNamespacePath) {
+        String pidNamespacePath, Map<String, String> volumeSources) {
 }

@@ -121,6 +121,14 @@ final class SpecMounts {
             if (mp.type().equals(MountPoint.TMPFS) || tmpfsMap.containsKey(mp.destination())) {
                 continue;
             }
+            if (mp.type().equals(MountPoint.VOLUME)) {
+                String source = in.volumeSources().get(mp.destination());
+                if (source == null) {
+                    throw new IllegalStateException("volume at " + mp.destination() + " was not mounted");
+                }
+                planned.add(Planned.bind(mp.destination(), source, mp.rw(), mp.propagation(), false));
+                continue;
+            }
             createSource(mp);
             if (networkFiles.containsKey(mp.destination())) {
                 // The user's file takes the network file's place (moby TrySetNetworkMount).
@@ -129,6 +137,12 @@ final class SpecMounts {
                 planned.add(Planned.bind(mp.destination(), mp.source(), mp.rw(), mp.propagation(), mp.nonRecursive()));
             }
         }
+        // Volumes the image declares (VOLUME) where the user mounted nothing: anonymous, writable.
+        in.volumeSources().forEach((destination, source) -> {
+            if (!byDestination.containsKey(destination) && !tmpfsMap.containsKey(destination)) {
+                planned.add(Planned.bind(destination, source, true, "rprivate", false));
+            }
+        });
         networkFiles.forEach((destination, source) -> {
             if (source != null && Files.exists(source)) {
                 MountPoint user = byDestination.get(destination);

@@ -68,8 +68,8 @@ final class ContainerFilter implements Predicate<Container> {
                 || !filters.matchesAny("network", v -> v.equals(c.hostConfig().networkMode()))
                 || !filters.matchesAny("expose", v -> hasPort(c.config().exposedPorts(), v))
                 || !filters.matchesAny("publish", v -> hasPort(c.hostConfig().portBindings(), v))
-                || !filters.matchesAny("volume", v -> ContainerViews.mounts(c.hostConfig()).stream()
-                        .anyMatch(m -> v.equals(m.get("Source")) || v.equals(m.get("Destination"))))
+                || !filters.matchesAny("volume", v -> ContainerViews.mounts(c).stream()
+                        .anyMatch(m -> v.equals(m.get("Name")) || v.equals(m.get("Source")) || v.equals(m.get("Destination"))))
                 || !filters.matchesAny("is-task", v -> v.equals("false"))
                 || !filters.matchesAny("isolation", v -> v.equals("default") || v.isEmpty())) {
             return false;

@@ -19,7 +19,6 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 import io.wharf.core.internal.container.HostConfig;
 import io.wharf.core.spi.errors.InvalidParameterException;
-import io.wharf.core.spi.errors.NotImplementedException;
 
 /**
  * dockerd's create-time checks with its exact messages (runconfig, verifyContainerSettings,
@@ -146,10 +145,11 @@ class ContainerSettingsTest {
     }
 
     @Test
-    void namedVolumesAreNotSupportedYet() {
-        assertEquals("volume myvolume: volumes are not supported yet", assertThrows(NotImplementedException.class,
-                () -> ContainerSettings.verify(config("{}"), rawHost("{'Binds':['myvolume:/data']}"), PLATFORM))
-                .getMessage());
+    void volumeMountsPassWithTheirNamesChecked() {
+        assertEquals(List.of(), ContainerSettings.verify(config("{}"),
+                rawHost("{'Binds':['myvolume:/data:ro','/anonymous'],'Mounts':[{'Type':'volume','Target':'/m'}]}"), PLATFORM));
+        assertTrue(assertThrows(InvalidParameterException.class, () -> ContainerSettings.verify(config("{}"),
+                rawHost("{'Binds':['x:/data']}"), PLATFORM)).getMessage().contains("volume name is too short"));
     }
 
     @Test

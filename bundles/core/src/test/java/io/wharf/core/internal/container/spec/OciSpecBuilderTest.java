@@ -273,7 +273,7 @@ class OciSpecBuilderTest {
 
         SpecInput joined = new SpecInput(SpecFixtures.ID, config("{}"),
                 host("{'NetworkMode':'container:other','IpcMode':'container:other','PidMode':'container:other'}"),
-                rootfs, null, null, null, dir, "/proc/42/ns/net", "/proc/42/ns/ipc", "/proc/42/ns/pid");
+                rootfs, null, null, null, dir, "/proc/42/ns/net", "/proc/42/ns/ipc", "/proc/42/ns/pid", Map.of());
         JsonNode ns = SpecFixtures.json(builder.build(joined)).at("/linux/namespaces");
         assertEquals("/proc/42/ns/net", ns.at("/1/path").asText());
         assertEquals("/proc/42/ns/pid", ns.at("/3/path").asText());

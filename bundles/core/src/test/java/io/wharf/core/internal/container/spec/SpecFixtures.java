@@ -75,7 +75,7 @@ final class SpecFixtures {
 
     /** A container with no network files, shm directory or namespaces to join. */
     static SpecInput input(Path rootfs, ContainerConfig config, HostConfig host) {
-        return new SpecInput(ID, config, host, rootfs, null, null, null, null, null, null, null);
+        return new SpecInput(ID, config, host, rootfs, null, null, null, null, null, null, null, Map.of());
     }
 
     /** The spec's JSON bytes, parsed. */

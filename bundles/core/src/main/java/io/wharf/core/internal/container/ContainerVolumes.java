@@ -1,0 +1,145 @@
+package io.wharf.core.internal.container;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.wharf.core.internal.container.spec.MountPoint;
+import io.wharf.core.internal.volume.VolumeService;
+import io.wharf.core.spi.errors.ApiException;
+import io.wharf.core.spi.linux.Commands;
+
+/**
+ * The volumes of containers (moby's registerMountPoints and its mount and copy-up at start): named
+ * volumes from -v and --mount are created when missing, -v /path and the image's VOLUMEs get
+ * anonymous ones, each referenced by the container until it is removed.
+ */
+final class ContainerVolumes {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ContainerVolumes.class);
+
+    private final VolumeService volumes;
+
+    ContainerVolumes(VolumeService volumes) {
+        this.volumes = volumes;
+    }
+
+    /**
+     * Creates (or finds) the container's volumes and takes a reference on each; on failure the
+     * references taken and the anonymous volumes made are given back.
+     */
+    List<VolumeMount> register(String containerId, ContainerConfig config, HostConfig host) throws IOException {
+        List<VolumeMount> made = new ArrayList<>();
+        try {
+            List<String> userDestinations = new ArrayList<>();
+            for (MountPoint mp : MountPoint.of(host)) {
+                userDestinations.add(mp.destination());
+                if (mp.type().equals(MountPoint.VOLUME)) {
+                    made.add(volume(containerId, mp.source(), mp.destination(), mp.rw(), mp.volumeOptions(), host));
+                }
+            }
+            if (host.tmpfs() != null) {
+                userDestinations.addAll(host.tmpfs().keySet());
+            }
+            if (config.volumes() != null) {
+                for (String destination : config.volumes().keySet()) {
+                    if (!userDestinations.contains(MountPoint.clean(destination))) {
+                        made.add(volume(containerId, "", MountPoint.clean(destination), true, null, host));
+                    }
+                }
+            }
+            return made;
+        } catch (IOException | RuntimeException e) {
+            release(containerId, made, true);
+            throw e;
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private VolumeMount volume(String containerId, String name, String destination, boolean rw,
+            Map<String, Object> options, HostConfig host) throws IOException {
+        Map<String, Object> opts = options == null ? Map.of() : options;
+        Map<String, Object> driverConfig = (Map<String, Object>) opts.getOrDefault("DriverConfig", Map.of());
+        String driver = driverConfig != null && driverConfig.get("Name") instanceof String n && !n.isEmpty() ? n
+                : host.volumeDriver();
+        Map<String, String> driverOptions = driverConfig != null && driverConfig.get("Options") instanceof Map<?, ?> o
+                ? (Map<String, String>) o : Map.of();
+        Map<String, String> labels = opts.get("Labels") instanceof Map<?, ?> l ? (Map<String, String>) l : Map.of();
+        VolumeService.View v = volumes.create(name, driver, driverOptions, labels);
+        volumes.acquire(v.name(), containerId);
+        boolean noCopy = Boolean.TRUE.equals(opts.get("NoCopy"));
+        return new VolumeMount(v.name(), v.driver(), v.mountpoint(), destination, rw, v.anonymous(), !noCopy);
+    }
+
+    /**
+     * Mounts the volumes for a start and answers their host directories by destination; the
+     * image's content at a destination is copied into a volume still empty on its first start.
+     */
+    Map<String, String> mount(Container c, Path rootfs) throws IOException {
+        Map<String, String> sources = new LinkedHashMap<>();
+        List<VolumeMount> mounted = new ArrayList<>();
+        try {
+            for (VolumeMount vm : c.volumes()) {
+                String path = volumes.mount(vm.name(), c.id());
+                mounted.add(vm);
+                sources.put(vm.destination(), path);
+                if (vm.copyData()) {
+                    copyUp(rootfs, vm.destination(), Path.of(path));
+                    c.volumeCopied(vm);
+                }
+            }
+            return sources;
+        } catch (IOException | RuntimeException e) {
+            unmount(c.id(), mounted);
+            throw e;
+        }
+    }
+
+    /** Unmounts the container's volumes after a run. */
+    void unmount(String containerId, List<VolumeMount> mounts) {
+        for (VolumeMount vm : mounts) {
+            try {
+                volumes.unmount(vm.name(), containerId);
+            } catch (IOException | ApiException e) {
+                LOG.warn("unmounting volume {} of container {}: {}", vm.name(), containerId, e.getMessage());
+            }
+        }
+    }
+
+    /** Gives back the container's references; with {@code removeAnonymous} its anonymous volumes go too. */
+    void release(String containerId, List<VolumeMount> mounts, boolean removeAnonymous) {
+        for (VolumeMount vm : mounts) {
+            try {
+                volumes.release(vm.name(), containerId);
+                if (removeAnonymous && vm.anonymous() && volumes.references(vm.name()).isEmpty()) {
+                    volumes.remove(vm.name(), false);
+                }
+            } catch (IOException | ApiException e) {
+                LOG.warn("releasing volume {} of container {}: {}", vm.name(), containerId, e.getMessage());
+            }
+        }
+    }
+
+    /** The image's files at the destination, with owners and modes, into a volume that is still empty. */
+    private static void copyUp(Path rootfs, String destination, Path volume) throws IOException {
+        Path source = ContainerArchives.resolveIn(rootfs, destination);
+        if (source == null || !Files.isDirectory(source) || !isEmpty(volume)) {
+            return;
+        }
+        Commands.run("cp", "-a", source + "/.", volume.toString());
+    }
+
+    private static boolean isEmpty(Path dir) throws IOException {
+        try (Stream<Path> entries = Files.list(dir)) {
+            return entries.findAny().isEmpty();
+        }
+    }
+}

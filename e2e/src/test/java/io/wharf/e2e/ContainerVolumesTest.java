@@ -1,0 +1,109 @@
+package io.wharf.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/**
+ * Containers with volumes, through the real docker CLI: named volumes made on first use and shared
+ * between containers, copy-up of the image's content, anonymous volumes from -v /path and the
+ * image's VOLUME removed by rm -v and --rm, a volume in use refused, a tmpfs volume's size limit.
+ */
+class ContainerVolumesTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+
+    private WharfDaemon daemonWithBusybox() throws Exception {
+        WharfDaemon d = new WharfDaemon(dir).start();
+        d.docker("import", "--change", "CMD [\"sh\"]", TestImages.fullBusyboxRootfs(dir).toString(), "busybox:latest").ok();
+        return d;
+    }
+
+    private static List<String> volumes(WharfDaemon d) throws Exception {
+        return d.docker("volume", "ls", "-q").ok().out().lines().sorted().toList();
+    }
+
+    @Test
+    void namedVolumesOutliveContainersAndCopyUpTheImage() throws Exception {
+        try (WharfDaemon d = daemonWithBusybox()) {
+            d.docker("run", "--rm", "-v", "data:/data", "busybox", "sh", "-c", "echo kept > /data/f").ok();
+            assertEquals("kept\n", d.docker("run", "--rm", "-v", "data:/data:ro", "busybox", "cat", "/data/f").ok().out());
+            Cli.Result readOnly = d.docker("run", "--rm", "--mount", "type=volume,src=data,dst=/data,readonly", "busybox",
+                    "touch", "/data/g");
+            assertTrue(readOnly.err().contains("Read-only file system"), readOnly.toString());
+            assertEquals(List.of("data"), volumes(d));
+
+            // A new, empty volume gets the image's content at its destination; nocopy leaves it empty.
+            assertTrue(d.docker("run", "--rm", "-v", "etc:/etc", "busybox", "cat", "/etc/passwd").ok().out()
+                    .contains("app:x:1000:1000"));
+            assertEquals("app\n", d.docker("run", "--rm", "-v", "homes:/home", "busybox", "ls", "/home").ok().out());
+            assertEquals("", d.docker("run", "--rm", "-v", "bare:/home:nocopy", "busybox", "ls", "/home").ok().out());
+
+            d.docker("run", "-d", "--name", "user", "-v", "data:/data", "busybox", "sleep", "60").ok();
+            String id = d.docker("inspect", "--format", "{{.Id}}", "user").ok().out().trim();
+            JsonNode mounts = JSON.readTree(d.docker("inspect", "--format", "{{json .Mounts}}", "user").ok().out());
+            assertEquals("volume", mounts.get(0).get("Type").asText());
+            assertEquals("data", mounts.get(0).get("Name").asText());
+            assertEquals("/data", mounts.get(0).get("Destination").asText());
+            assertTrue(mounts.get(0).get("Source").asText().endsWith("/volumes/data/_data"), mounts.toString());
+            Cli.Result inUse = d.docker("volume", "rm", "data");
+            assertTrue(inUse.err().contains("remove data: volume is in use - [" + id + "]"), inUse.err());
+            d.docker("rm", "-f", "user").ok();
+            d.docker("volume", "rm", "data", "etc", "homes", "bare").ok();
+            assertEquals(List.of(), volumes(d));
+        }
+    }
+
+    @Test
+    void anonymousVolumesGoWithRmVAndRm() throws Exception {
+        try (WharfDaemon d = daemonWithBusybox()) {
+            d.docker("create", "--name", "anon", "-v", "/scratch", "busybox", "true").ok();
+            String name = d.docker("inspect", "--format", "{{(index .Mounts 0).Name}}", "anon").ok().out().trim();
+            assertEquals(64, name.length());
+            assertEquals(List.of(name), volumes(d));
+            d.docker("rm", "-v", "anon").ok();
+            assertEquals(List.of(), volumes(d));
+
+            d.docker("run", "--rm", "-v", "/scratch", "busybox", "sh", "-c", "echo x > /scratch/f").ok();
+            assertEquals(List.of(), volumes(d), "--rm removes the anonymous volume");
+
+            // The image's VOLUME gets an anonymous volume too; rm without -v keeps it.
+            d.docker("run", "--name", "maker", "busybox", "mkdir", "-p", "/vol").ok();
+            d.docker("commit", "--change", "VOLUME /vol", "maker", "withvolume:1").ok();
+            d.docker("run", "--name", "declared", "withvolume:1", "sh", "-c", "echo in-volume > /vol/f").ok();
+            List<String> made = volumes(d);
+            assertEquals(1, made.size());
+            d.docker("rm", "declared", "maker").ok();
+            assertEquals(made, volumes(d));
+            d.docker("volume", "prune", "-f").ok();
+            assertEquals(List.of(), volumes(d));
+        }
+    }
+
+    @Test
+    void aTmpfsVolumeEnforcesItsSize() throws Exception {
+        try (WharfDaemon d = daemonWithBusybox()) {
+            d.docker("volume", "create", "-o", "type=tmpfs", "-o", "device=tmpfs", "-o", "o=size=1m", "small").ok();
+            d.docker("run", "--rm", "-v", "small:/s", "busybox", "dd", "if=/dev/zero", "of=/s/a", "bs=512k", "count=1").ok();
+            Cli.Result full = d.docker("run", "--rm", "-v", "small:/s", "busybox", "dd", "if=/dev/zero", "of=/s/b",
+                    "bs=1M", "count=2");
+            assertNotEquals(0, full.exitCode());
+            assertTrue(full.err().contains("No space left on device"), full.err());
+            assertFalse(d.docker("volume", "inspect", "small").ok().out().isEmpty());
+            d.docker("volume", "rm", "small").ok();
+        }
+    }
+}
