@@ -94,6 +94,30 @@ class ContainerVolumesTest {
     }
 
     @Test
+    void volumesAndTheirReferencesSurviveADaemonKill() throws Exception {
+        WharfDaemon d = new WharfDaemon(dir).start("--live-restore");
+        try {
+            d.docker("import", "--change", "CMD [\"sh\"]", TestImages.fullBusyboxRootfs(dir).toString(), "busybox:latest").ok();
+            d.docker("run", "-d", "--name", "keeper", "-v", "kept:/data", "busybox", "sh", "-c",
+                    "echo before > /data/f; sleep 600").ok();
+            d.docker("create", "--name", "idle", "-v", "/anon", "busybox", "true").ok();
+            d.kill();
+            d.start("--live-restore");
+            assertEquals("before\n", d.docker("exec", "keeper", "cat", "/data/f").ok().out());
+            d.docker("exec", "keeper", "sh", "-c", "echo after >> /data/f").ok();
+            assertTrue(d.docker("volume", "rm", "kept").err().contains("volume is in use"));
+            d.docker("rm", "-f", "keeper").ok();
+            assertEquals("before\nafter\n", d.docker("run", "--rm", "-v", "kept:/data", "busybox", "cat", "/data/f").ok().out());
+            d.docker("rm", "-v", "idle").ok();
+            d.docker("volume", "rm", "kept").ok();
+            assertEquals(List.of(), volumes(d));
+        } finally {
+            d.docker("rm", "-f", "keeper");
+            d.close();
+        }
+    }
+
+    @Test
     void aTmpfsVolumeEnforcesItsSize() throws Exception {
         try (WharfDaemon d = daemonWithBusybox()) {
             d.docker("volume", "create", "-o", "type=tmpfs", "-o", "device=tmpfs", "-o", "o=size=1m", "small").ok();

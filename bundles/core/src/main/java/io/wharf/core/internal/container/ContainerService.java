@@ -974,7 +974,9 @@ public final class ContainerService implements TaskListener {
         Optional<RestoredTask> task = s.restarting() ? Optional.empty()
                 : runtime.restore(c.id(), new Stdio(cfg.openStdin(), cfg.tty()));
         if (task.isPresent() && task.get().status() != RestoredTask.Status.STOPPED) {
-            images.containerLayers().mount(c.id());
+            // The mounts a run holds, counted again (the drivers find them still mounted).
+            Path rootfs = images.containerLayers().mount(c.id());
+            c.volumeSources(containerVolumes.mount(c, rootfs));
             ProcessStreams streams = new ProcessStreams(c.shortId(), task.get().process(), cfg.tty(), ContainerLogs.open(c))
                     .start();
             c.streams(streams);

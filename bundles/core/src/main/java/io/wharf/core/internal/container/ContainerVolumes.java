@@ -3,6 +3,7 @@ package io.wharf.core.internal.container;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,6 +26,7 @@ import io.wharf.core.spi.linux.Commands;
 final class ContainerVolumes {
 
     private static final Logger LOG = LoggerFactory.getLogger(ContainerVolumes.class);
+    private static final Duration DRIVER_WAIT = Duration.ofSeconds(10);
 
     private final VolumeService volumes;
 
@@ -88,6 +90,7 @@ final class ContainerVolumes {
         List<VolumeMount> mounted = new ArrayList<>();
         try {
             for (VolumeMount vm : c.volumes()) {
+                awaitDriver(vm.driver());
                 String path = volumes.mount(vm.name(), c.id());
                 mounted.add(vm);
                 sources.put(vm.destination(), path);
@@ -100,6 +103,23 @@ final class ContainerVolumes {
         } catch (IOException | RuntimeException e) {
             unmount(c.id(), mounted);
             throw e;
+        }
+    }
+
+    /**
+     * Waits a moment for a volume driver that is not there (yet): at start-up the driver bundles
+     * may still be activating while containers are restored. A driver that stays away is the
+     * mount's own "not available" error.
+     */
+    private void awaitDriver(String driver) {
+        long deadline = System.nanoTime() + DRIVER_WAIT.toNanos();
+        while (!volumes.driverNames().contains(driver) && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
         }
     }
 
