@@ -66,7 +66,8 @@ public final class ImageService {
         this.tmpDir = daemon.config().dataRoot().resolve("tmp");
     }
 
-    LayerStore layers() {
+    /** The read-only layers; registering one is atomic (a pull unpacks into it). */
+    public LayerStore layers() {
         return layers;
     }
 
@@ -198,7 +199,7 @@ public final class ImageService {
     }
 
     /** Stores an image whose layers are already registered, checking that they are. */
-    synchronized ImageStore.Image store(byte[] config) throws IOException {
+    public synchronized ImageStore.Image store(byte[] config) throws IOException {
         JsonNode json = Json.MAPPER.readTree(config);
         Digest chain = null;
         for (JsonNode d : json.path("rootfs").path("diff_ids")) {

@@ -10,7 +10,7 @@ import io.wharf.core.spi.reference.Digest;
 public record Layer(Digest chainId, Digest diffId, String cacheId, Digest parent, long size) {
 
     /** moby's chain ID: the diff ID for a base layer, else sha256 of "parentChainID diffID". */
-    static Digest chainId(Digest parent, Digest diffId) {
+    public static Digest chainId(Digest parent, Digest diffId) {
         if (parent == null) {
             return diffId;
         }

@@ -14,32 +14,36 @@ import org.osgi.service.component.annotations.Reference;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import io.wharf.core.internal.distribution.ProgressWriter;
+import io.wharf.core.internal.distribution.PullService;
+import io.wharf.core.internal.distribution.RegistryCredentials;
 import io.wharf.core.internal.image.ImageArchives;
 import io.wharf.core.internal.image.ImageService;
 import io.wharf.core.internal.image.ImageStore;
 import io.wharf.core.internal.image.Layer;
 import io.wharf.core.internal.json.Json;
 import io.wharf.core.spi.errors.InvalidParameterException;
-import io.wharf.core.spi.errors.UnavailableException;
 import io.wharf.core.spi.http.ApiRequest;
 import io.wharf.core.spi.http.ApiResponse;
 import io.wharf.core.spi.http.Filters;
 import io.wharf.core.spi.router.Route;
 import io.wharf.core.spi.router.Router;
 
-/** The image routes that need no registry: list, inspect, history, tag, remove, prune, import, load, save. */
+/** The image routes: list, inspect, history, tag, remove, prune, import, pull, load, save. */
 @Component(service = Router.class)
 public final class ImageRouter implements Router {
 
     private static final Set<String> LIST_FILTERS = Set.of("dangling", "label", "before", "since", "reference");
 
     private final ImageService images;
+    private final PullService pulls;
     private final ImageArchives archives;
     private final List<Route> routes;
 
     @Activate
-    public ImageRouter(@Reference ImageService images) {
+    public ImageRouter(@Reference ImageService images, @Reference PullService pulls) {
         this.images = images;
+        this.pulls = pulls;
         this.archives = new ImageArchives(images);
         this.routes = List.of(
                 Route.get("/images/json", this::list),
@@ -223,11 +227,16 @@ public final class ImageRouter implements Router {
         resp.json(200, out);
     }
 
-    /** POST /images/create: `docker import` (fromSrc=-); pulling comes with the registry client. */
+    /** POST /images/create: `docker pull` (fromImage) or `docker import` (fromSrc=-). */
     private void create(ApiRequest req, ApiResponse resp) throws Exception {
+        String fromImage = req.query("fromImage").orElse("");
+        if (!fromImage.isEmpty()) {
+            pull(req, resp, fromImage);
+            return;
+        }
         String fromSrc = req.query("fromSrc").orElse("");
         if (fromSrc.isEmpty()) {
-            throw new UnavailableException("pulling images is not available in this version of Wharf");
+            throw new InvalidParameterException("either fromImage or fromSrc is required");
         }
         if (!fromSrc.equals("-")) {
             throw new InvalidParameterException("importing from a URL is not supported; send the archive as the body");
@@ -239,6 +248,24 @@ public final class ImageRouter implements Router {
         OutputStream out = resp.stream();
         out.write(Json.bytes(Map.of("status", image.id().toString())));
         out.write('\n');
+    }
+
+    /** As dockerd's postImagesCreate: the tag parameter holds a tag or a digest. */
+    private void pull(ApiRequest req, ApiResponse resp, String fromImage) throws Exception {
+        io.wharf.core.spi.reference.Reference ref = io.wharf.core.spi.reference.Reference.parseNormalized(fromImage);
+        String tag = req.query("tag").orElse("");
+        if (!tag.isEmpty()) {
+            ref = tag.contains(":") ? ref.withDigest(io.wharf.core.spi.reference.Digest.parse(tag)) : ref.withTag(tag);
+        }
+        RegistryCredentials credentials = RegistryCredentials.fromHeader(req.header("X-Registry-Auth").orElse(null));
+        resp.status(200);
+        resp.header("Content-Type", "application/json");
+        OutputStream out = resp.stream();
+        try {
+            pulls.pull(ref, req.query("platform").orElse(""), credentials, new ProgressWriter(out));
+        } catch (Exception e) {
+            streamError(resp, out, e);
+        }
     }
 
     private void load(ApiRequest req, ApiResponse resp) throws Exception {

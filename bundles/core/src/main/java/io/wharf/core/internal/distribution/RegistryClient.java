@@ -1,0 +1,516 @@
+package io.wharf.core.internal.distribution;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.UnknownHostException;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.channels.UnresolvedAddressException;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.X509ExtendedTrustManager;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.wharf.core.internal.json.Json;
+import io.wharf.core.spi.reference.Digest;
+import io.wharf.core.spi.reference.Reference;
+
+/**
+ * A client of the registry HTTP API v2 (the OCI distribution API) for pulling: endpoint choice as
+ * dockerd's (https with the system trust store; for an insecure registry, https without
+ * verification and then plain http; 127.0.0.0/8 is insecure by default), the WWW-Authenticate
+ * challenge flow (anonymous, Basic, Bearer tokens fetched from the realm per scope and cached until
+ * they expire), and manifest and blob requests.
+ */
+public final class RegistryClient {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RegistryClient.class);
+    static final String USER_AGENT = "wharf/registry-client";
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(15);
+
+    private final HttpClient verifying;
+    private final HttpClient unverified;
+    private final Supplier<List<String>> insecureRegistries;
+    private final Map<String, Token> tokens = new ConcurrentHashMap<>();
+    private final Duration tlsProbeTimeout;
+
+    /** {@code insecureRegistries}: --insecure-registry values (host[:port] or CIDR), read at each use. */
+    public RegistryClient(Supplier<List<String>> insecureRegistries) {
+        this(insecureRegistries, Duration.ofSeconds(5));
+    }
+
+    /**
+     * {@code tlsProbeTimeout}: how long the https ping of an insecure registry may take before plain
+     * http is tried (a Go server answers TLS with an HTTP error at once; other servers may just wait).
+     */
+    RegistryClient(Supplier<List<String>> insecureRegistries, Duration tlsProbeTimeout) {
+        this.insecureRegistries = insecureRegistries;
+        this.tlsProbeTimeout = tlsProbeTimeout;
+        this.verifying = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(CONNECT_TIMEOUT)
+                .followRedirects(HttpClient.Redirect.NORMAL).build();
+        this.unverified = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(CONNECT_TIMEOUT)
+                .followRedirects(HttpClient.Redirect.NORMAL).sslContext(trustAll()).build();
+    }
+
+    /** The host that serves a reference's domain: docker.io is served by registry-1.docker.io. */
+    static String registryHost(String domain) {
+        return domain.equals(Reference.DEFAULT_DOMAIN) ? "registry-1.docker.io" : domain;
+    }
+
+    /** Whether dockerd would talk to {@code hostPort} without TLS verification (--insecure-registry, 127.0.0.0/8). */
+    boolean insecure(String hostPort) {
+        List<String> cidrs = new ArrayList<>(List.of("127.0.0.0/8"));
+        for (String entry : insecureRegistries.get()) {
+            if (entry.contains("/")) {
+                cidrs.add(entry);
+            } else if (entry.equalsIgnoreCase(hostPort)) {
+                return true;
+            }
+        }
+        String host = hostOf(hostPort);
+        InetAddress[] addresses;
+        try {
+            addresses = InetAddress.getAllByName(host);
+        } catch (UnknownHostException e) {
+            return false;
+        }
+        for (InetAddress a : addresses) {
+            for (String cidr : cidrs) {
+                if (Cidr.contains(cidr, a)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private static String hostOf(String hostPort) {
+        if (hostPort.startsWith("[")) {
+            return hostPort.substring(1, hostPort.indexOf(']'));
+        }
+        int colon = hostPort.lastIndexOf(':');
+        return colon < 0 ? hostPort : hostPort.substring(0, colon);
+    }
+
+    /**
+     * Opens a repository of a registry: pings /v2/ on each endpoint in turn (the first that
+     * answers wins) and learns how the registry wants to be authenticated.
+     */
+    public Repository repository(Reference ref, RegistryCredentials credentials) throws IOException {
+        String hostPort = registryHost(ref.domain());
+        boolean insecure = insecure(hostPort);
+        List<Endpoint> endpoints = new ArrayList<>();
+        endpoints.add(new Endpoint(URI.create("https://" + hostPort), insecure ? unverified : verifying));
+        if (insecure) {
+            endpoints.add(new Endpoint(URI.create("http://" + hostPort), verifying));
+        }
+        IOException last = null;
+        for (Endpoint endpoint : endpoints) {
+            Repository repo = new Repository(endpoint, ref.path(), credentials);
+            try {
+                repo.ping(insecure && endpoint.base().getScheme().equals("https") ? tlsProbeTimeout : null);
+                return repo;
+            } catch (RegistryException e) {
+                throw e;
+            } catch (IOException e) {
+                LOG.debug("registry endpoint {} failed: {}", endpoint.base(), e.toString());
+                last = e;
+            }
+        }
+        throw last;
+    }
+
+    record Endpoint(URI base, HttpClient client) {
+    }
+
+    /** A cached bearer token. */
+    private record Token(String value, Instant expires) {
+    }
+
+    /** A parsed WWW-Authenticate challenge: scheme ("basic", "bearer") and its parameters. */
+    record Challenge(String scheme, Map<String, String> params) {
+
+        static Challenge parse(String header) {
+            if (header == null || header.isBlank()) {
+                return null;
+            }
+            header = header.trim();
+            int space = header.indexOf(' ');
+            String scheme = (space < 0 ? header : header.substring(0, space)).toLowerCase(Locale.ROOT);
+            Map<String, String> params = new LinkedHashMap<>();
+            String rest = space < 0 ? "" : header.substring(space + 1);
+            int i = 0;
+            while (i < rest.length()) {
+                while (i < rest.length() && (rest.charAt(i) == ' ' || rest.charAt(i) == ',')) {
+                    i++;
+                }
+                int eq = rest.indexOf('=', i);
+                if (eq < 0) {
+                    break;
+                }
+                String key = rest.substring(i, eq).trim().toLowerCase(Locale.ROOT);
+                i = eq + 1;
+                StringBuilder value = new StringBuilder();
+                if (i < rest.length() && rest.charAt(i) == '"') {
+                    i++;
+                    while (i < rest.length() && rest.charAt(i) != '"') {
+                        if (rest.charAt(i) == '\\' && i + 1 < rest.length()) {
+                            i++;
+                        }
+                        value.append(rest.charAt(i++));
+                    }
+                    i++;
+                } else {
+                    while (i < rest.length() && rest.charAt(i) != ',') {
+                        value.append(rest.charAt(i++));
+                    }
+                }
+                params.put(key, value.toString().trim());
+            }
+            return new Challenge(scheme, params);
+        }
+    }
+
+    /** A manifest as the registry served it. */
+    record Manifest(byte[] bytes, String mediaType, Digest digest) {
+    }
+
+    /** A blob being served: its stream and its length (-1 when the registry did not say). */
+    record Blob(InputStream content, long length) {
+    }
+
+    /** One repository on one endpoint, with the authorization learned for it. */
+    public final class Repository {
+
+        private final Endpoint endpoint;
+        private final String path;
+        private final RegistryCredentials credentials;
+        private volatile Challenge challenge;
+        private volatile String authorization;
+
+        private Repository(Endpoint endpoint, String path, RegistryCredentials credentials) {
+            this.endpoint = endpoint;
+            this.path = path;
+            this.credentials = credentials;
+        }
+
+        URI base() {
+            return endpoint.base();
+        }
+
+        private void ping(Duration timeout) throws IOException {
+            URI uri = endpoint.base().resolve("/v2/");
+            HttpResponse<InputStream> resp = send(HttpRequest.newBuilder(uri).GET(), uri, timeout);
+            try (InputStream body = resp.body()) {
+                body.transferTo(java.io.OutputStream.nullOutputStream());
+            }
+            if (resp.statusCode() == 401) {
+                challenge = Challenge.parse(resp.headers().firstValue("WWW-Authenticate").orElse(null));
+            }
+        }
+
+        /** GET /v2/NAME/manifests/REFERENCE with every manifest type this daemon reads. */
+        Manifest manifest(String tagOrDigest) throws IOException {
+            HttpResponse<InputStream> resp = get("/v2/" + path + "/manifests/" + tagOrDigest, Manifests.ACCEPT);
+            byte[] bytes;
+            try (InputStream body = resp.body()) {
+                bytes = body.readAllBytes();
+            }
+            String mediaType = resp.headers().firstValue("Content-Type").orElse("");
+            int semi = mediaType.indexOf(';');
+            mediaType = semi < 0 ? mediaType.trim() : mediaType.substring(0, semi).trim();
+            Digest digest = Digest.sha256Of(bytes);
+            return new Manifest(bytes, mediaType, digest);
+        }
+
+        /** GET /v2/NAME/blobs/DIGEST; the caller verifies what it reads. */
+        Blob blob(Digest digest) throws IOException {
+            HttpResponse<InputStream> resp = get("/v2/" + path + "/blobs/" + digest, "*/*");
+            return new Blob(resp.body(), resp.headers().firstValueAsLong("Content-Length").orElse(-1));
+        }
+
+        private HttpResponse<InputStream> get(String requestPath, String accept) throws IOException {
+            URI uri = endpoint.base().resolve(requestPath);
+            for (int attempt = 0;; attempt++) {
+                HttpRequest.Builder req = HttpRequest.newBuilder(uri).GET().header("Accept", accept);
+                String auth = authorization(false);
+                if (auth != null) {
+                    req.header("Authorization", auth);
+                }
+                HttpResponse<InputStream> resp = send(req, uri);
+                if (resp.statusCode() == 401 && attempt == 0) {
+                    // A token that expired, or a registry that challenges only here: learn and retry once.
+                    Challenge c = Challenge.parse(resp.headers().firstValue("WWW-Authenticate").orElse(null));
+                    resp.body().close();
+                    if (c != null) {
+                        challenge = c;
+                        authorization = null;
+                        if (authorization(true) != null) {
+                            continue;
+                        }
+                    }
+                    throw failure(401, errorBody(new byte[0]), c);
+                }
+                if (resp.statusCode() >= 300) {
+                    byte[] body;
+                    try (InputStream in = resp.body()) {
+                        body = in.readNBytes(64 * 1024);
+                    }
+                    throw failure(resp.statusCode(), errorBody(body),
+                            Challenge.parse(resp.headers().firstValue("WWW-Authenticate").orElse(null)));
+                }
+                return resp;
+            }
+        }
+
+        private RegistryException failure(int status, String[] codeAndMessage, Challenge c) {
+            if (codeAndMessage != null) {
+                return new RegistryException(status, codeAndMessage[0], codeAndMessage[1]);
+            }
+            if (status == 401 && c != null && c.scheme().equals("basic") && !credentials.hasBasic()) {
+                return new RegistryException(status, "UNAUTHORIZED", "no basic auth credentials");
+            }
+            if (status == 401) {
+                return new RegistryException(status, "UNAUTHORIZED", "unauthorized: authentication required");
+            }
+            return new RegistryException(status, "", "received unexpected HTTP status: " + status + " " + reason(status));
+        }
+
+        /** The Authorization header for the challenge known now, fetching a token if needed. */
+        private String authorization(boolean refresh) throws IOException {
+            String known = authorization;
+            if (known != null && !refresh) {
+                return known;
+            }
+            Challenge c = challenge;
+            if (c == null) {
+                return null;
+            }
+            String auth = switch (c.scheme()) {
+                case "basic" -> credentials.hasBasic() ? basic() : null;
+                case "bearer" -> "Bearer " + token(c, refresh);
+                default -> null;
+            };
+            authorization = auth;
+            return auth;
+        }
+
+        private String basic() {
+            return "Basic " + Base64.getEncoder().encodeToString(
+                    (credentials.username() + ":" + credentials.password()).getBytes(StandardCharsets.UTF_8));
+        }
+
+        private String token(Challenge c, boolean refresh) throws IOException {
+            if (!credentials.registryToken().isEmpty()) {
+                return credentials.registryToken();
+            }
+            String realm = c.params().getOrDefault("realm", "");
+            if (realm.isEmpty()) {
+                throw new RegistryException(401, "UNAUTHORIZED", "bearer challenge without a realm from " + endpoint.base());
+            }
+            String service = c.params().getOrDefault("service", "");
+            String scope = "repository:" + path + ":pull";
+            String key = realm + "\n" + service + "\n" + scope + "\n" + credentials.username();
+            Token cached = tokens.get(key);
+            if (cached != null && !refresh && cached.expires().isAfter(Instant.now())) {
+                return cached.value();
+            }
+            StringBuilder query = new StringBuilder(realm).append(realm.contains("?") ? '&' : '?');
+            if (!service.isEmpty()) {
+                query.append("service=").append(URLEncoder.encode(service, StandardCharsets.UTF_8)).append('&');
+            }
+            query.append("scope=").append(URLEncoder.encode(scope, StandardCharsets.UTF_8));
+            if (credentials.hasBasic()) {
+                query.append("&account=").append(URLEncoder.encode(credentials.username(), StandardCharsets.UTF_8));
+            }
+            URI uri = URI.create(query.toString());
+            HttpRequest.Builder req = HttpRequest.newBuilder(uri).GET();
+            if (credentials.hasBasic()) {
+                req.header("Authorization", basic());
+            }
+            HttpResponse<InputStream> resp = send(req, uri);
+            byte[] body;
+            try (InputStream in = resp.body()) {
+                body = in.readNBytes(1 << 20);
+            }
+            if (resp.statusCode() != 200) {
+                String[] err = errorBody(body);
+                throw new RegistryException(resp.statusCode(), err == null ? "UNAUTHORIZED" : err[0], err != null ? err[1]
+                        : "getting a token from " + realm + ": " + resp.statusCode() + " " + reason(resp.statusCode()));
+            }
+            JsonNode json = Json.MAPPER.readTree(body);
+            String token = json.path("token").asText(json.path("access_token").asText(""));
+            if (token.isEmpty()) {
+                throw new RegistryException(401, "UNAUTHORIZED", "the token server " + realm + " answered no token");
+            }
+            long expiresIn = Math.max(60, json.path("expires_in").asLong(60));
+            // Renew a little early, so a token never runs out in the middle of a request.
+            tokens.put(key, new Token(token, Instant.now().plusSeconds(expiresIn - 10)));
+            return token;
+        }
+
+        private HttpResponse<InputStream> send(HttpRequest.Builder req, URI uri) throws IOException {
+            return send(req, uri, null);
+        }
+
+        private HttpResponse<InputStream> send(HttpRequest.Builder req, URI uri, Duration timeout) throws IOException {
+            req.header("User-Agent", USER_AGENT).timeout(timeout != null ? timeout : Duration.ofMinutes(10));
+            try {
+                return endpoint.client().send(req.build(), HttpResponse.BodyHandlers.ofInputStream());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("interrupted while talking to " + uri.getHost());
+            } catch (IOException e) {
+                throw networkError(uri, e);
+            }
+        }
+    }
+
+    /** Go's wording for what went wrong on the way, naming the URL (and so the host). */
+    static IOException networkError(URI uri, IOException e) {
+        String prefix = "Get \"" + uri + "\": ";
+        String hostPort = uri.getHost() + ":" + (uri.getPort() > 0 ? uri.getPort() : uri.getScheme().equals("https") ? 443 : 80);
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof UnresolvedAddressException || t instanceof UnknownHostException) {
+                return new IOException(prefix + "dial tcp: lookup " + uri.getHost() + ": no such host", e);
+            }
+            if (t instanceof SSLException) {
+                return new IOException(prefix + "tls: TLS handshake with " + hostPort + " failed: " + t.getMessage(), e);
+            }
+        }
+        if (e instanceof HttpConnectTimeoutException) {
+            return new IOException(prefix + "dial tcp " + hostPort + ": i/o timeout", e);
+        }
+        if (e instanceof ConnectException) {
+            return new IOException(prefix + "dial tcp " + hostPort + ": connect: connection refused", e);
+        }
+        if (e instanceof HttpTimeoutException) {
+            return new IOException(prefix + "net/http: timeout awaiting response headers", e);
+        }
+        return new IOException(prefix + (e.getMessage() == null ? e.toString() : e.getMessage()), e);
+    }
+
+    /** The first error of a registry's error body as {code, "code text: message"}, or null. */
+    static String[] errorBody(byte[] body) {
+        try {
+            JsonNode errors = Json.MAPPER.readTree(body).path("errors");
+            if (errors.isArray() && !errors.isEmpty()) {
+                String code = errors.get(0).path("code").asText("UNKNOWN");
+                String message = errors.get(0).path("message").asText("");
+                String text = code.toLowerCase(Locale.ROOT).replace('_', ' ');
+                return new String[] {code, message.isEmpty() ? text : text + ": " + message};
+            }
+        } catch (IOException | RuntimeException e) {
+            // not a registry error body
+        }
+        return null;
+    }
+
+    private static String reason(int status) {
+        return switch (status) {
+            case 400 -> "Bad Request";
+            case 401 -> "Unauthorized";
+            case 403 -> "Forbidden";
+            case 404 -> "Not Found";
+            case 429 -> "Too Many Requests";
+            case 500 -> "Internal Server Error";
+            case 502 -> "Bad Gateway";
+            case 503 -> "Service Unavailable";
+            default -> "";
+        };
+    }
+
+    /** For --insecure-registry: TLS without certificate or host name checks. */
+    private static SSLContext trustAll() {
+        try {
+            SSLContext ctx = SSLContext.getInstance("TLS");
+            ctx.init(null, new javax.net.ssl.TrustManager[] {new X509ExtendedTrustManager() {
+                @Override
+                public void checkClientTrusted(X509Certificate[] chain, String authType) {
+                }
+
+                @Override
+                public void checkServerTrusted(X509Certificate[] chain, String authType) {
+                }
+
+                @Override
+                public void checkClientTrusted(X509Certificate[] chain, String authType, java.net.Socket socket) {
+                }
+
+                @Override
+                public void checkServerTrusted(X509Certificate[] chain, String authType, java.net.Socket socket) {
+                }
+
+                @Override
+                public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {
+                }
+
+                @Override
+                public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {
+                }
+
+                @Override
+                public X509Certificate[] getAcceptedIssuers() {
+                    return new X509Certificate[0];
+                }
+            }}, new SecureRandom());
+            return ctx;
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** CIDR matching for --insecure-registry ranges. */
+    static final class Cidr {
+
+        private Cidr() {
+        }
+
+        static boolean contains(String cidr, InetAddress address) {
+            int slash = cidr.indexOf('/');
+            try {
+                byte[] net = InetAddress.getByName(cidr.substring(0, slash)).getAddress();
+                byte[] addr = address.getAddress();
+                if (net.length != addr.length) {
+                    return false;
+                }
+                int bits = Integer.parseInt(cidr.substring(slash + 1));
+                for (int i = 0; i < net.length && bits > 0; i++, bits -= 8) {
+                    int mask = bits >= 8 ? 0xff : (0xff << (8 - bits)) & 0xff;
+                    if ((net[i] & mask) != (addr[i] & mask)) {
+                        return false;
+                    }
+                }
+                return true;
+            } catch (IOException | RuntimeException e) {
+                return false;
+            }
+        }
+    }
+}
