@@ -3,18 +3,16 @@ package io.wharf.core.internal.container;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.file.NoSuchFileException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Deque;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 import io.wharf.core.internal.archive.LayerExtractor;
 import io.wharf.core.internal.archive.LayerWriter;
+import io.wharf.core.internal.container.spec.ScopedPath;
 import io.wharf.core.internal.image.ContainerLayers;
 import io.wharf.core.internal.json.Json;
 import io.wharf.core.internal.platform.FileStat;
@@ -36,7 +34,6 @@ final class ContainerArchives {
     /** Go's os.FileMode bits docker cp's stat carries. */
     private static final long MODE_DIR = 1L << 31;
     private static final long MODE_SYMLINK = 1L << 27;
-    private static final int MAX_LINKS = 40;
 
     private final ContainerLayers layers;
 
@@ -123,80 +120,16 @@ final class ContainerArchives {
     }
 
     /**
-     * The host path of {@code path} inside {@code rootfs}; a missing one is dockerd's 404 for
-     * docker cp (see {@link #resolveIn}).
+     * The host path of {@code path} inside {@code rootfs}, as the container sees it (see
+     * {@link ScopedPath}); a last component that is a link is followed only when {@code followLast}.
+     * A missing path is dockerd's 404 for docker cp.
      */
     static Path resolve(Path rootfs, Container c, String path, boolean followLast) throws IOException {
-        Path host = resolveIn(rootfs, path, followLast);
-        if (host == null) {
+        Path host = followLast ? ScopedPath.resolve(rootfs, path) : ScopedPath.resolveNoFollow(rootfs, path);
+        if (!Files.exists(host, LinkOption.NOFOLLOW_LINKS)) {
             throw new NotFoundException("Could not find the file " + path + " in container " + c.name().substring(1));
         }
         return host;
     }
 
-    /** The host path of {@code path} inside {@code rootfs}, its last part followed too; null when missing. */
-    static Path resolveIn(Path rootfs, String path) throws IOException {
-        return resolveIn(rootfs, path, true);
-    }
-
-    /**
-     * The host path of {@code path} inside {@code rootfs}, following symbolic links within it (an
-     * absolute target starts again at the root, ".." stops at the root); the last part is
-     * followed only when {@code followLast}; null when a part is missing.
-     */
-    private static Path resolveIn(Path rootfs, String path, boolean followLast) throws IOException {
-        Deque<String> todo = new ArrayDeque<>(parts(path));
-        List<String> done = new ArrayList<>();
-        int links = 0;
-        while (!todo.isEmpty()) {
-            String part = todo.removeFirst();
-            if (part.equals("..")) {
-                if (!done.isEmpty()) {
-                    done.removeLast();
-                }
-                continue;
-            }
-            Path here = join(rootfs, done).resolve(part);
-            FileStat stat;
-            try {
-                stat = FileStat.of(here);
-            } catch (NoSuchFileException e) {
-                return null;
-            }
-            if (stat.isSymbolicLink() && (followLast || !todo.isEmpty())) {
-                if (++links > MAX_LINKS) {
-                    throw new InvalidParameterException("too many levels of symbolic links in " + path);
-                }
-                String target = PosixFiles.readlink(here);
-                if (target.startsWith("/")) {
-                    done.clear();
-                }
-                List<String> t = parts(target);
-                for (int i = t.size() - 1; i >= 0; i--) {
-                    todo.addFirst(t.get(i));
-                }
-                continue;
-            }
-            done.add(part);
-        }
-        return join(rootfs, done);
-    }
-
-    private static List<String> parts(String path) {
-        List<String> out = new ArrayList<>();
-        for (String p : path.split("/")) {
-            if (!p.isEmpty() && !p.equals(".")) {
-                out.add(p);
-            }
-        }
-        return out;
-    }
-
-    private static Path join(Path root, List<String> parts) {
-        Path p = root;
-        for (String part : parts) {
-            p = p.resolve(part);
-        }
-        return p;
-    }
 }

@@ -2,6 +2,7 @@ package io.wharf.core.internal.container;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -14,6 +15,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.wharf.core.internal.container.spec.MountPoint;
+import io.wharf.core.internal.container.spec.ScopedPath;
 import io.wharf.core.internal.volume.VolumeService;
 import io.wharf.core.spi.errors.ApiException;
 import io.wharf.core.spi.linux.Commands;
@@ -150,8 +152,8 @@ final class ContainerVolumes {
 
     /** The image's files at the destination, with owners and modes, into a volume that is still empty. */
     private static void copyUp(Path rootfs, String destination, Path volume) throws IOException {
-        Path source = ContainerArchives.resolveIn(rootfs, destination);
-        if (source == null || !Files.isDirectory(source) || !isEmpty(volume)) {
+        Path source = ScopedPath.resolve(rootfs, destination);
+        if (!Files.isDirectory(source, LinkOption.NOFOLLOW_LINKS) || !isEmpty(volume)) {
             return;
         }
         Commands.run("cp", "-a", source + "/.", volume.toString());

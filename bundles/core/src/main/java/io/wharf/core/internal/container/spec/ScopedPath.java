@@ -23,7 +23,7 @@ import io.wharf.core.internal.platform.PosixFiles;
  * lead out of it (moby's symlink.FollowSymlinkInScope). The root file system is a host directory an
  * image controls, so the daemon must never let a link in it make the daemon read a host file.
  */
-final class ScopedPath {
+public final class ScopedPath {
 
     /** Linux's limit on links followed in one lookup; more means a loop. */
     private static final int MAX_LINKS = 40;
@@ -34,10 +34,23 @@ final class ScopedPath {
     }
 
     /**
+     * Resolves {@code path} like {@link #resolve(Path, String)}, but a symbolic link as its last
+     * component is left as it is (docker cp copies a link itself unless the path ends in "/").
+     */
+    public static Path resolveNoFollow(Path root, String path) throws IOException {
+        List<String> all = parts(path);
+        if (all.isEmpty() || all.get(all.size() - 1).equals("..")) {
+            return resolve(root, path);
+        }
+        Path parent = resolve(root, String.join("/", all.subList(0, all.size() - 1)));
+        return parent.resolve(all.get(all.size() - 1));
+    }
+
+    /**
      * Resolves {@code path} (absolute as seen inside the container) below {@code root}. The result
      * is inside {@code root}; its last component may not exist.
      */
-    static Path resolve(Path root, String path) throws IOException {
+    public static Path resolve(Path root, String path) throws IOException {
         Deque<String> pending = new ArrayDeque<>(parts(path));
         Deque<String> resolved = new ArrayDeque<>();
         int links = 0;
