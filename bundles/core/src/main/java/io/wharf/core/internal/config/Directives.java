@@ -65,6 +65,10 @@ final class Directives {
         add("containerd", STRING, "", false, "containerd grpc address", "--containerd");
         add("registry-mirrors", LIST, List.of(), true, "Preferred registry mirror", "--registry-mirror");
         add("insecure-registries", LIST, List.of(), true, "Enable insecure registry communication", "--insecure-registry");
+        // Wharf's own: where legacy plugins are looked for instead of dockerd's directories.
+        add("plugin-dirs", LIST, List.of(), false,
+                "Directory searched for legacy plugins' sockets and spec files, instead of /run/docker/plugins, "
+                        + "/etc/docker/plugins and /usr/lib/docker/plugins (Wharf)", "--plugin-dir");
     }
 
     private Directives() {

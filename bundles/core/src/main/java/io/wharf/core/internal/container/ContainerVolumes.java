@@ -115,7 +115,7 @@ final class ContainerVolumes {
      */
     private void awaitDriver(String driver) {
         long deadline = System.nanoTime() + DRIVER_WAIT.toNanos();
-        while (!volumes.driverNames().contains(driver) && System.nanoTime() < deadline) {
+        while (!volumes.hasDriver(driver) && System.nanoTime() < deadline) {
             try {
                 Thread.sleep(50);
             } catch (InterruptedException e) {

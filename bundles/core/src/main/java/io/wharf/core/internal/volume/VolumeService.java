@@ -66,20 +66,28 @@ public final class VolumeService {
 
     private final VolumeStore store;
     private final EventPublisher events;
+    private final ExternalDrivers external;
     private final Map<String, List<VolumeDriver>> drivers = new ConcurrentHashMap<>();
     /** Serialises changes to metadata and the driver calls that go with them. */
     private final ReentrantLock lock = new ReentrantLock();
     private final ReentrantLock pruning = new ReentrantLock();
 
     @Activate
-    public VolumeService(@Reference DaemonContext daemon, @Reference EventPublisher events) throws IOException {
-        this(daemon.dataRoot().resolve("volumes"), events);
+    public VolumeService(@Reference DaemonContext daemon, @Reference EventPublisher events,
+            @Reference ExternalDrivers external) throws IOException {
+        this(daemon.dataRoot().resolve("volumes"), events, external);
     }
 
-    /** A service keeping its metadata under {@code volumesRoot} (data-root/volumes). */
+    /** A service keeping its metadata under {@code volumesRoot} (data-root/volumes), without external drivers. */
     public VolumeService(Path volumesRoot, EventPublisher events) throws IOException {
+        this(volumesRoot, events, ExternalDrivers.NONE);
+    }
+
+    /** A service keeping its metadata under {@code volumesRoot}, asking {@code external} for drivers it lacks. */
+    public VolumeService(Path volumesRoot, EventPublisher events, ExternalDrivers external) throws IOException {
         this.store = new VolumeStore(volumesRoot);
         this.events = events;
+        this.external = external;
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
@@ -102,21 +110,36 @@ public final class VolumeService {
         }
     }
 
-    /** The names of the volume drivers present now, sorted (`docker info` Plugins.Volume). */
+    /**
+     * The names of the volume drivers present now, sorted (`docker info` Plugins.Volume): the
+     * driver services and the external plugins activated so far.
+     */
     public List<String> driverNames() {
-        return drivers.entrySet().stream().filter(e -> !e.getValue().isEmpty()).map(Map.Entry::getKey).sorted().toList();
+        Set<String> names = new java.util.TreeSet<>(external.active());
+        drivers.forEach((n, list) -> {
+            if (!list.isEmpty()) {
+                names.add(n);
+            }
+        });
+        return List.copyOf(names);
     }
 
+    /** Whether the driver is there now: a driver service, or an external plugin that answers. */
+    public boolean hasDriver(String name) {
+        return driver(name).isPresent();
+    }
+
+    /** A driver service of that name, else an external plugin of that name (moby: built-ins first). */
     private Optional<VolumeDriver> driver(String name) {
         List<VolumeDriver> list = drivers.get(name);
-        if (list == null) {
-            return Optional.empty();
+        if (list != null) {
+            try {
+                return Optional.of(list.getFirst());
+            } catch (java.util.NoSuchElementException e) {
+                // went away meanwhile
+            }
         }
-        try {
-            return Optional.of(list.getFirst());
-        } catch (java.util.NoSuchElementException e) {
-            return Optional.empty();
-        }
+        return name == null || name.isEmpty() ? Optional.empty() : external.lookup(name);
     }
 
     private VolumeDriver requireDriver(String op, String volume, String driverName) {
@@ -247,7 +270,11 @@ public final class VolumeService {
         filters.validate(LIST_FILTERS);
         Map<String, View> out = new LinkedHashMap<>();
         Map<String, Map<String, Volume>> byDriver = new LinkedHashMap<>();
-        for (String n : driverNames()) {
+        Set<String> driverNames = new LinkedHashSet<>(driverNames());
+        for (VolumeRecord r : store.all()) {
+            driverNames.add(r.driver()); // an external plugin not asked for yet is looked up now
+        }
+        for (String n : driverNames) {
             Optional<VolumeDriver> d = driver(n);
             if (d.isEmpty()) {
                 continue;

@@ -73,4 +73,10 @@ class DaemonCommandLineTest {
         assertTrue(cl.configFileGiven());
         assertEquals(Path.of("/tmp/x.json"), cl.configFile());
     }
+
+    @Test
+    void pluginDirIsRepeatable() throws Exception {
+        DaemonCommandLine cl = parse("--plugin-dir", "/tmp/a", "--plugin-dir=/tmp/b");
+        assertEquals(java.util.List.of("/tmp/a", "/tmp/b"), cl.flagValues().get("plugin-dirs"));
+    }
 }
