@@ -190,11 +190,17 @@ class PullTest {
             assertNotEquals(0, wrong.exitCode());
             assertTrue(wrong.err().contains("unauthorized: authentication required"), wrong.err());
 
-            String auth = Base64.getEncoder().encodeToString("alice:s3cret".getBytes(StandardCharsets.UTF_8));
-            Files.writeString(config.resolve("config.json"), "{\"auths\":{\"" + registry.host() + "\":{\"auth\":\"" + auth
-                    + "\"}}}");
-            Cli.Result ok = Cli.dockerWithEnv(Map.of("DOCKER_CONFIG", config.toString()), "unix://" + d.socket, "pull", ref)
-                    .ok();
+            // docker login checks the credentials through the daemon (POST /auth) and stores them.
+            Path loginConfig = Files.createDirectories(dir.resolve("login-config"));
+            Map<String, String> env = Map.of("DOCKER_CONFIG", loginConfig.toString());
+            Cli.Result badLogin = Cli.run(env, List.of("docker", "-H", "unix://" + d.socket, "login", "-u", "alice",
+                    "--password-stdin", registry.host()), "wrong\n".getBytes(StandardCharsets.UTF_8));
+            assertNotEquals(0, badLogin.exitCode());
+            assertTrue(badLogin.err().contains("failed with status: 401 Unauthorized"), badLogin.err());
+            Cli.Result login = Cli.run(env, List.of("docker", "-H", "unix://" + d.socket, "login", "-u", "alice",
+                    "--password-stdin", registry.host()), "s3cret\n".getBytes(StandardCharsets.UTF_8)).ok();
+            assertTrue(login.out().contains("Login Succeeded"), login.out());
+            Cli.Result ok = Cli.dockerWithEnv(env, "unix://" + d.socket, "pull", ref).ok();
             assertTrue(ok.out().contains("Status: Downloaded newer image for " + ref), ok.out());
             assertEquals(image.imageId(), d.docker("inspect", "--format", "{{.Id}}", ref).ok().out().trim());
         }

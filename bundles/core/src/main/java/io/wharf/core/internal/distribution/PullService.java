@@ -39,6 +39,7 @@ import io.wharf.core.spi.errors.ApiException;
 import io.wharf.core.spi.errors.InvalidParameterException;
 import io.wharf.core.spi.errors.NotFoundException;
 import io.wharf.core.spi.errors.SystemException;
+import io.wharf.core.spi.errors.UnauthorizedException;
 import io.wharf.core.spi.events.Event;
 import io.wharf.core.spi.events.EventPublisher;
 import io.wharf.core.spi.reference.Digest;
@@ -86,6 +87,25 @@ public final class PullService {
     @Deactivate
     void deactivate() {
         executor.shutdownNow();
+    }
+
+    /**
+     * POST /auth (docker login): checks the credentials against the registry that
+     * {@code serverAddress} names ("host:port", a URL such as https://index.docker.io/v1/, or empty
+     * for Docker Hub).
+     */
+    public void login(String serverAddress, RegistryCredentials credentials) throws IOException {
+        String host = serverAddress == null ? "" : serverAddress.replaceFirst("^[a-zA-Z]+://", "");
+        int slash = host.indexOf('/');
+        host = slash < 0 ? host : host.substring(0, slash);
+        if (host.isEmpty() || host.equals("index.docker.io") || host.equals("docker.io")) {
+            host = io.wharf.core.spi.reference.Reference.DEFAULT_DOMAIN;
+        }
+        try {
+            registry.login(host, credentials);
+        } catch (RegistryException e) {
+            throw e.status() == 401 ? new UnauthorizedException(e.getMessage()) : new SystemException(e.getMessage(), e);
+        }
     }
 
     /**

@@ -2,6 +2,7 @@ package io.wharf.core.internal.distribution;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.URI;
@@ -123,7 +124,18 @@ public final class RegistryClient {
      * answers wins) and learns how the registry wants to be authenticated.
      */
     public Repository repository(Reference ref, RegistryCredentials credentials) throws IOException {
-        String hostPort = registryHost(ref.domain());
+        return open(registryHost(ref.domain()), ref.path(), credentials);
+    }
+
+    /**
+     * docker login: checks {@code credentials} against the registry at {@code hostPort} (its /v2/
+     * with Basic, or a token from its token server), as dockerd's loginV2 does.
+     */
+    public void login(String hostPort, RegistryCredentials credentials) throws IOException {
+        open(registryHost(hostPort), "", credentials).login();
+    }
+
+    private Repository open(String hostPort, String repositoryPath, RegistryCredentials credentials) throws IOException {
         boolean insecure = insecure(hostPort);
         List<Endpoint> endpoints = new ArrayList<>();
         endpoints.add(new Endpoint(URI.create("https://" + hostPort), insecure ? unverified : verifying));
@@ -132,7 +144,7 @@ public final class RegistryClient {
         }
         IOException last = null;
         for (Endpoint endpoint : endpoints) {
-            Repository repo = new Repository(endpoint, ref.path(), credentials);
+            Repository repo = new Repository(endpoint, repositoryPath, credentials);
             try {
                 repo.ping(insecure && endpoint.base().getScheme().equals("https") ? tlsProbeTimeout : null);
                 return repo;
@@ -232,6 +244,27 @@ public final class RegistryClient {
             }
             if (resp.statusCode() == 401) {
                 challenge = Challenge.parse(resp.headers().firstValue("WWW-Authenticate").orElse(null));
+            }
+        }
+
+        /** The login check: /v2/ answers 200 with the credentials (after a token, for a bearer challenge). */
+        void login() throws IOException {
+            if (challenge == null) {
+                return; // the registry asks for no authentication
+            }
+            URI uri = endpoint.base().resolve("/v2/");
+            HttpRequest.Builder req = HttpRequest.newBuilder(uri).GET();
+            String auth = authorization(true);
+            if (auth != null) {
+                req.header("Authorization", auth);
+            }
+            HttpResponse<InputStream> resp = send(req, uri);
+            try (InputStream body = resp.body()) {
+                body.transferTo(OutputStream.nullOutputStream());
+            }
+            if (resp.statusCode() != 200) {
+                throw new RegistryException(resp.statusCode(), "UNAUTHORIZED", "login attempt to " + uri
+                        + " failed with status: " + resp.statusCode() + " " + reason(resp.statusCode()));
             }
         }
 
@@ -335,7 +368,8 @@ public final class RegistryClient {
                 throw new RegistryException(401, "UNAUTHORIZED", "bearer challenge without a realm from " + endpoint.base());
             }
             String service = c.params().getOrDefault("service", "");
-            String scope = "repository:" + path + ":pull";
+            // A login asks for a token without a repository scope, as dockerd's does.
+            String scope = path.isEmpty() ? "" : "repository:" + path + ":pull";
             String key = realm + "\n" + service + "\n" + scope + "\n" + credentials.username();
             Token cached = tokens.get(key);
             if (cached != null && !refresh && cached.expires().isAfter(Instant.now())) {
@@ -345,9 +379,11 @@ public final class RegistryClient {
             if (!service.isEmpty()) {
                 query.append("service=").append(URLEncoder.encode(service, StandardCharsets.UTF_8)).append('&');
             }
-            query.append("scope=").append(URLEncoder.encode(scope, StandardCharsets.UTF_8));
+            if (!scope.isEmpty()) {
+                query.append("scope=").append(URLEncoder.encode(scope, StandardCharsets.UTF_8)).append('&');
+            }
             if (credentials.hasBasic()) {
-                query.append("&account=").append(URLEncoder.encode(credentials.username(), StandardCharsets.UTF_8));
+                query.append("account=").append(URLEncoder.encode(credentials.username(), StandardCharsets.UTF_8));
             }
             URI uri = URI.create(query.toString());
             HttpRequest.Builder req = HttpRequest.newBuilder(uri).GET();

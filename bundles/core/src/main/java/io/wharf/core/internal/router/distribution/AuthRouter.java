@@ -1,0 +1,48 @@
+package io.wharf.core.internal.router.distribution;
+
+import java.util.List;
+import java.util.Map;
+
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.wharf.core.internal.distribution.PullService;
+import io.wharf.core.internal.distribution.RegistryCredentials;
+import io.wharf.core.spi.errors.InvalidParameterException;
+import io.wharf.core.spi.http.ApiRequest;
+import io.wharf.core.spi.http.ApiResponse;
+import io.wharf.core.spi.router.Route;
+import io.wharf.core.spi.router.Router;
+
+/** POST /auth: docker login's check of credentials against a registry (moby's postAuth). */
+@Component(service = Router.class)
+public final class AuthRouter implements Router {
+
+    private final PullService registries;
+    private final List<Route> routes;
+
+    @Activate
+    public AuthRouter(@Reference PullService registries) {
+        this.registries = registries;
+        this.routes = List.of(Route.post("/auth", this::login));
+    }
+
+    @Override
+    public List<Route> routes() {
+        return routes;
+    }
+
+    private void login(ApiRequest req, ApiResponse resp) throws Exception {
+        JsonNode body = req.bodyAs(JsonNode.class);
+        if (body == null || !body.isObject()) {
+            throw new InvalidParameterException("the login request needs a JSON body with username and password");
+        }
+        RegistryCredentials credentials = new RegistryCredentials(body.path("username").asText(""),
+                body.path("password").asText(""), "");
+        registries.login(body.path("serveraddress").asText(""), credentials);
+        resp.json(200, Map.of("Status", "Login Succeeded", "IdentityToken", ""));
+    }
+}
