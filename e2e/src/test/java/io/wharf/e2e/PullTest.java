@@ -64,6 +64,14 @@ class PullTest {
             assertTrue(d.docker("images", "--digests", "--format", "{{.Repository}}:{{.Tag}} {{.Digest}}").ok().out()
                     .contains(name + ":1 " + busybox.manifestDigest()));
 
+            // What the registry has for the reference, asked without pulling (GET /distribution/{name}/json).
+            UnixHttp.Response described = UnixHttp.get(d.socket, "/v1.41/distribution/" + name + ":1/json");
+            assertEquals(200, described.status(), described.body());
+            assertTrue(described.body().contains("\"digest\":\"" + busybox.manifestDigest() + "\""), described.body());
+            assertTrue(described.body().contains("\"Platforms\":[{\"architecture\":\"amd64\",\"os\":\"linux\"}]"),
+                    described.body());
+            assertEquals(404, UnixHttp.get(d.socket, "/v1.41/distribution/" + name + ":nosuchtag/json").status());
+
             Cli.Result again = d.docker("pull", name + ":1").ok();
             assertTrue(again.out().contains("Status: Image is up to date for " + name + ":1"), again.out());
             assertTrue(!again.out().contains("Pull complete"), again.out());

@@ -7,6 +7,7 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -106,6 +107,51 @@ public final class PullService {
         } catch (RegistryException e) {
             throw e.status() == 401 ? new UnauthorizedException(e.getMessage()) : new SystemException(e.getMessage(), e);
         }
+    }
+
+    /**
+     * GET /distribution/{name}/json: the descriptor of what the registry has for {@code ref} (the
+     * index's, for a multi-platform image) and the platforms it offers, without pulling anything.
+     */
+    public Map<String, Object> inspect(io.wharf.core.spi.reference.Reference ref, RegistryCredentials credentials)
+            throws IOException {
+        io.wharf.core.spi.reference.Reference named = ref.withDefaultTag();
+        String tagOrDigest = named.digest().map(Digest::toString).orElseGet(() -> named.tag().orElseThrow());
+        try {
+            RegistryClient.Repository repo = registry.repository(named, credentials);
+            RegistryClient.Manifest top = repo.manifest(tagOrDigest);
+            JsonNode json = Manifests.parse(top.bytes());
+            List<Map<String, Object>> platforms = new ArrayList<>();
+            if (Manifests.isIndex(top.mediaType(), json)) {
+                for (JsonNode entry : json.path("manifests")) {
+                    Manifests.Descriptor d = Manifests.Descriptor.of(entry);
+                    if (d.platform() != null) {
+                        platforms.add(platformJson(d.platform().architecture(), d.platform().os(), d.platform().variant()));
+                    }
+                }
+            } else {
+                JsonNode config = Json.MAPPER.readTree(config(repo, Manifests.image(json).config()));
+                platforms.add(platformJson(config.path("architecture").asText(""), config.path("os").asText(""),
+                        config.path("variant").asText("")));
+            }
+            Map<String, Object> descriptor = new LinkedHashMap<>();
+            descriptor.put("mediaType", top.mediaType());
+            descriptor.put("digest", top.digest().toString());
+            descriptor.put("size", top.bytes().length);
+            return Map.of("Descriptor", descriptor, "Platforms", platforms);
+        } catch (RegistryException e) {
+            throw translate(e, named);
+        }
+    }
+
+    private static Map<String, Object> platformJson(String architecture, String os, String variant) {
+        Map<String, Object> p = new LinkedHashMap<>();
+        p.put("architecture", architecture);
+        p.put("os", os);
+        if (!variant.isEmpty()) {
+            p.put("variant", variant);
+        }
+        return p;
     }
 
     /**

@@ -17,17 +17,23 @@ import io.wharf.core.spi.http.ApiResponse;
 import io.wharf.core.spi.router.Route;
 import io.wharf.core.spi.router.Router;
 
-/** POST /auth: docker login's check of credentials against a registry (moby's postAuth). */
+/**
+ * The routes that ask a registry without pulling: POST /auth (docker login's check of
+ * credentials, moby's postAuth) and GET /distribution/{name}/json (what a reference names there).
+ */
 @Component(service = Router.class)
-public final class AuthRouter implements Router {
+public final class DistributionRouter implements Router {
 
     private final PullService registries;
     private final List<Route> routes;
 
     @Activate
-    public AuthRouter(@Reference PullService registries) {
+    public DistributionRouter(@Reference PullService registries) {
         this.registries = registries;
-        this.routes = List.of(Route.post("/auth", this::login));
+        this.routes = List.of(Route.post("/auth", this::login),
+                Route.get("/distribution/{name:.*}/json", (req, resp) -> resp.json(200, registries.inspect(
+                        io.wharf.core.spi.reference.Reference.parseNormalized(req.pathParam("name")),
+                        RegistryCredentials.fromHeader(req.header("X-Registry-Auth").orElse(null))))));
     }
 
     @Override
