@@ -94,6 +94,27 @@ class ContainerVolumesTest {
     }
 
     @Test
+    void volumesFromAnotherContainer() throws Exception {
+        try (WharfDaemon d = daemonWithBusybox()) {
+            d.docker("create", "--name", "source", "-v", "/shared", "-v", "named:/named", "busybox", "true").ok();
+            d.docker("run", "--rm", "--volumes-from", "source", "busybox", "sh", "-c",
+                    "echo x > /shared/f && echo y > /named/g").ok();
+            assertEquals("x\ny\n", d.docker("run", "--rm", "--volumes-from", "source:ro", "busybox", "cat", "/shared/f",
+                    "/named/g").ok().out());
+            Cli.Result readOnly = d.docker("run", "--rm", "--volumes-from", "source:ro", "busybox", "touch", "/shared/h");
+            assertTrue(readOnly.err().contains("Read-only file system"), readOnly.toString());
+            // A 404 from create makes the CLI try to pull the image, as with dockerd: --pull never keeps
+            // the test from asking any registry.
+            Cli.Result missing = d.docker("run", "--rm", "--pull", "never", "--volumes-from", "nosuch", "busybox", "true");
+            assertTrue(missing.err().contains("No such container: nosuch"), missing.err());
+            assertEquals(2, volumes(d).size(), "the consumers' --rm took none of the source's volumes");
+            d.docker("rm", "-v", "source").ok();
+            d.docker("volume", "rm", "named").ok();
+            assertEquals(List.of(), volumes(d));
+        }
+    }
+
+    @Test
     void volumesAndTheirReferencesSurviveADaemonKill() throws Exception {
         WharfDaemon d = new WharfDaemon(dir).start("--live-restore");
         try {

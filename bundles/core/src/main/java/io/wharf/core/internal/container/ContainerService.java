@@ -203,7 +203,7 @@ public final class ContainerService implements TaskListener {
                     images.storage().driver().name(), reserved, command.get(0), List.copyOf(command.subList(1, command.size())),
                     config, hostConfig, ContainerState.created());
             images.containerLayers().create(id, image.topChainId());
-            volumes = containerVolumes.register(id, config, hostConfig);
+            volumes = containerVolumes.register(id, config, hostConfig, this::get);
             c.volumes(volumes);
             c.save();
             containers.put(id, c);

@@ -1,7 +1,9 @@
 package io.wharf.core.internal.container;
 
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 import io.wharf.core.internal.config.DaemonConfig;
 import io.wharf.core.internal.container.spec.ExecInput;
@@ -52,7 +54,17 @@ final class ContainerSpecs {
      */
     OciSpec spec(Container c, HostConfig host, Path rootfs, String networkNamespace) {
         return builder.build(new SpecInput(c.id(), c.config(), host, rootfs, c.file("hostname"), c.file("hosts"),
-                c.file("resolv.conf"), null, networkNamespace, null, null, c.volumeSources()));
+                c.file("resolv.conf"), null, networkNamespace, null, null, c.volumeSources(), readOnly(c)));
+    }
+
+    private static Set<String> readOnly(Container c) {
+        Set<String> out = new HashSet<>();
+        for (VolumeMount vm : c.volumes()) {
+            if (!vm.rw()) {
+                out.add(vm.destination());
+            }
+        }
+        return out;
     }
 
     /** An exec's OCI process, as JSON. */

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.stream.Stream;
 
 import org.slf4j.Logger;
@@ -18,6 +19,7 @@ import io.wharf.core.internal.container.spec.MountPoint;
 import io.wharf.core.internal.container.spec.ScopedPath;
 import io.wharf.core.internal.volume.VolumeService;
 import io.wharf.core.spi.errors.ApiException;
+import io.wharf.core.spi.errors.InvalidParameterException;
 import io.wharf.core.spi.linux.Commands;
 
 /**
@@ -40,7 +42,8 @@ final class ContainerVolumes {
      * Creates (or finds) the container's volumes and takes a reference on each; on failure the
      * references taken and the anonymous volumes made are given back.
      */
-    List<VolumeMount> register(String containerId, ContainerConfig config, HostConfig host) throws IOException {
+    List<VolumeMount> register(String containerId, ContainerConfig config, HostConfig host,
+            Function<String, Container> containers) throws IOException {
         List<VolumeMount> made = new ArrayList<>();
         try {
             List<String> userDestinations = new ArrayList<>();
@@ -52,6 +55,14 @@ final class ContainerVolumes {
             }
             if (host.tmpfs() != null) {
                 userDestinations.addAll(host.tmpfs().keySet());
+            }
+            for (String from : host.volumesFrom() == null ? List.<String>of() : host.volumesFrom()) {
+                for (VolumeMount shared : volumesFrom(containerId, from, containers)) {
+                    if (!userDestinations.contains(shared.destination())) {
+                        userDestinations.add(shared.destination());
+                        made.add(shared);
+                    }
+                }
             }
             if (config.volumes() != null) {
                 for (String destination : config.volumes().keySet()) {
@@ -65,6 +76,27 @@ final class ContainerVolumes {
             release(containerId, made, true);
             throw e;
         }
+    }
+
+    /**
+     * --volumes-from "NAME[:ro|rw]": the other container's volumes at the same destinations,
+     * read-only with ":ro" (else as it has them), referenced by this container too.
+     */
+    private List<VolumeMount> volumesFrom(String containerId, String spec, Function<String, Container> containers)
+            throws IOException {
+        int colon = spec.lastIndexOf(':');
+        String mode = colon < 0 ? "" : spec.substring(colon + 1);
+        if (!mode.isEmpty() && !mode.equals("ro") && !mode.equals("rw")) {
+            throw new InvalidParameterException("invalid mode: " + mode);
+        }
+        Container source = containers.apply(colon < 0 ? spec : spec.substring(0, colon));
+        List<VolumeMount> out = new ArrayList<>();
+        for (VolumeMount vm : source.volumes()) {
+            boolean rw = mode.isEmpty() ? vm.rw() : mode.equals("rw");
+            volumes.acquire(vm.name(), containerId);
+            out.add(new VolumeMount(vm.name(), vm.driver(), vm.source(), vm.destination(), rw, vm.anonymous(), false));
+        }
+        return out;
     }
 
     @SuppressWarnings("unchecked")

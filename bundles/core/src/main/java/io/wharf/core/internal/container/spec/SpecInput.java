@@ -2,6 +2,7 @@ package io.wharf.core.internal.container.spec;
 
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Set;
 
 import io.wharf.core.internal.container.ContainerConfig;
 import io.wharf.core.internal.container.HostConfig;
@@ -23,8 +24,10 @@ import io.wharf.core.internal.container.HostConfig;
  * @param ipcNamespacePath the IPC namespace to join for IpcMode "container:", else null
  * @param pidNamespacePath the PID namespace to join for PidMode "container:", else null
  * @param volumeSources the host directory of each volume mount, by its destination in the container
+ * @param readOnlyVolumes the destinations of volumes not given as user mounts (the image's, or
+ *        --volumes-from's) that are mounted read-only
  */
 public record SpecInput(String containerId, ContainerConfig config, HostConfig host, Path rootfs, Path hostnameFile,
         Path hostsFile, Path resolvConfFile, Path shmDir, String networkNamespacePath, String ipcNamespacePath,
-        String pidNamespacePath, Map<String, String> volumeSources) {
+        String pidNamespacePath, Map<String, String> volumeSources, Set<String> readOnlyVolumes) {
 }

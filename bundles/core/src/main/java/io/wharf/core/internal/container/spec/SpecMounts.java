@@ -137,10 +137,11 @@ final class SpecMounts {
                 planned.add(Planned.bind(mp.destination(), mp.source(), mp.rw(), mp.propagation(), mp.nonRecursive()));
             }
         }
-        // Volumes the image declares (VOLUME) where the user mounted nothing: anonymous, writable.
+        // Volumes that are no user mount of this container: the image's (VOLUME) and --volumes-from's.
         in.volumeSources().forEach((destination, source) -> {
             if (!byDestination.containsKey(destination) && !tmpfsMap.containsKey(destination)) {
-                planned.add(Planned.bind(destination, source, true, "rprivate", false));
+                planned.add(Planned.bind(destination, source, !in.readOnlyVolumes().contains(destination), "rprivate",
+                        false));
             }
         });
         networkFiles.forEach((destination, source) -> {

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -273,7 +274,7 @@ class OciSpecBuilderTest {
 
         SpecInput joined = new SpecInput(SpecFixtures.ID, config("{}"),
                 host("{'NetworkMode':'container:other','IpcMode':'container:other','PidMode':'container:other'}"),
-                rootfs, null, null, null, dir, "/proc/42/ns/net", "/proc/42/ns/ipc", "/proc/42/ns/pid", Map.of());
+                rootfs, null, null, null, dir, "/proc/42/ns/net", "/proc/42/ns/ipc", "/proc/42/ns/pid", Map.of(), Set.of());
         JsonNode ns = SpecFixtures.json(builder.build(joined)).at("/linux/namespaces");
         assertEquals("/proc/42/ns/net", ns.at("/1/path").asText());
         assertEquals("/proc/42/ns/pid", ns.at("/3/path").asText());

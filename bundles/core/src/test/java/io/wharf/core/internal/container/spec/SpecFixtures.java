@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.StreamSupport;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -75,7 +76,7 @@ final class SpecFixtures {
 
     /** A container with no network files, shm directory or namespaces to join. */
     static SpecInput input(Path rootfs, ContainerConfig config, HostConfig host) {
-        return new SpecInput(ID, config, host, rootfs, null, null, null, null, null, null, null, Map.of());
+        return new SpecInput(ID, config, host, rootfs, null, null, null, null, null, null, null, Map.of(), Set.of());
     }
 
     /** The spec's JSON bytes, parsed. */

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -50,7 +51,7 @@ class SpecMountsTest {
 
     private JsonNode spec(HostConfig host, Path shmDir) {
         SpecInput in = new SpecInput(SpecFixtures.ID, config("{}"), host, rootfs, hostname, hosts, resolvConf, shmDir,
-                null, null, null, Map.of());
+                null, null, null, Map.of(), Set.of());
         return SpecFixtures.json(new OciSpecBuilder(SpecFixtures.platform(null)).build(in));
     }
 
