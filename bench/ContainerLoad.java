@@ -1,8 +1,5 @@
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.ProtocolException;
-import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -119,21 +116,18 @@ public class ContainerLoad {
     }
 
     static final class Client implements Runnable {
-        private final Path socket;
         private final byte[] createBody;
         private final int warmup;
         private final int cycles;
         private final CountDownLatch warmedUp;
-        private final ByteArrayOutputStream body = new ByteArrayOutputStream();
-        private SocketChannel channel;
-        private HttpLoad.HttpReader reader;
+        private final HttpLoad.ApiClient api;
         Thread thread;
         final List<List<Long>> times = new ArrayList<>(); // per phase, nanoseconds, counted cycles only
         int done;
         String problem;
 
         Client(Path socket, String createBody, int warmup, int cycles, CountDownLatch warmedUp) {
-            this.socket = socket;
+            this.api = new HttpLoad.ApiClient(socket);
             this.createBody = createBody.getBytes(StandardCharsets.UTF_8);
             this.warmup = warmup;
             this.cycles = cycles;
@@ -163,7 +157,7 @@ public class ContainerLoad {
                 if (!countedDown) {
                     warmedUp.countDown();
                 }
-                close();
+                api.close();
             }
         }
 
@@ -171,16 +165,16 @@ public class ContainerLoad {
             long t0 = System.nanoTime();
             String id = null;
             try {
-                String created = call("POST", "/containers/create", createBody, 201);
+                String created = api.call("POST", "/containers/create", createBody, 201);
                 Matcher m = ID.matcher(created);
                 if (!m.find()) {
                     throw new ProtocolException("no container ID in the answer to create: " + created);
                 }
                 id = m.group(1);
                 long t1 = System.nanoTime();
-                call("POST", "/containers/" + id + "/start", null, 204);
+                api.call("POST", "/containers/" + id + "/start", null, 204);
                 long t2 = System.nanoTime();
-                String waited = call("POST", "/containers/" + id + "/wait?condition=not-running", null, 200);
+                String waited = api.call("POST", "/containers/" + id + "/wait?condition=not-running", null, 200);
                 Matcher s = STATUS_CODE.matcher(waited);
                 if (!s.find() || !s.group(1).equals("0")) {
                     throw new ProtocolException("container " + id + " did not exit 0: " + waited);
@@ -188,7 +182,7 @@ public class ContainerLoad {
                 long t3 = System.nanoTime();
                 String doomed = id;
                 id = null;
-                call("DELETE", "/containers/" + doomed, null, 204);
+                api.call("DELETE", "/containers/" + doomed, null, 204);
                 long t4 = System.nanoTime();
                 if (count) {
                     times.get(0).add(t1 - t0);
@@ -206,58 +200,12 @@ public class ContainerLoad {
 
         private void removeQuietly(String id) {
             try {
-                close(); // a fresh connection: the old one may be mid-response
-                call("DELETE", "/containers/" + id + "?force=1", null, 204);
+                api.close(); // a fresh connection: the old one may be mid-response
+                api.call("DELETE", "/containers/" + id + "?force=1", null, 204);
             } catch (IOException | RuntimeException ignored) {
                 // the script removes whatever is left before it stops the daemon
             }
         }
 
-        /** One request on the keep-alive connection; returns the body, or throws unless the status is {@code expect}. */
-        private String call(String method, String path, byte[] json, int expect) throws IOException {
-            if (channel == null) {
-                channel = HttpLoad.connect(socket);
-                reader = new HttpLoad.HttpReader(channel);
-            }
-            StringBuilder head = new StringBuilder(160).append(method).append(' ').append(path)
-                    .append(" HTTP/1.1\r\nHost: docker\r\n");
-            if (json != null) {
-                head.append("Content-Type: application/json\r\n");
-            }
-            head.append("Content-Length: ").append(json == null ? 0 : json.length).append("\r\n\r\n");
-            byte[] h = head.toString().getBytes(StandardCharsets.US_ASCII);
-            ByteBuffer out = ByteBuffer.allocate(h.length + (json == null ? 0 : json.length)).put(h);
-            if (json != null) {
-                out.put(json);
-            }
-            out.flip();
-            while (out.hasRemaining()) {
-                channel.write(out);
-            }
-            body.reset();
-            int status = reader.readResponse(method.equals("HEAD"), body);
-            if (reader.mustClose) {
-                close();
-            }
-            String text = body.toString(StandardCharsets.UTF_8);
-            if (status != expect) {
-                throw new ProtocolException(method + " " + path + ": status " + status + " (expected " + expect + "): "
-                        + text.strip());
-            }
-            return text;
-        }
-
-        private void close() {
-            SocketChannel ch = channel;
-            channel = null;
-            reader = null;
-            if (ch != null) {
-                try {
-                    ch.close();
-                } catch (IOException ignored) {
-                    // nothing to do
-                }
-            }
-        }
     }
 }

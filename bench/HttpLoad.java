@@ -1,5 +1,6 @@
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.Closeable;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -488,6 +489,70 @@ public class HttpLoad {
 
         private String line() {
             return new String(a, lineStart, lineEnd - lineStart, StandardCharsets.ISO_8859_1);
+        }
+    }
+
+    /**
+     * One keep-alive connection for Engine API calls (ContainerLoad, VolumeLoad): each call writes
+     * the request by hand and answers the body, or throws unless the status is the expected one.
+     */
+    static final class ApiClient implements Closeable {
+
+        private final Path socket;
+        private final ByteArrayOutputStream body = new ByteArrayOutputStream();
+        private SocketChannel channel;
+        private HttpReader reader;
+
+        ApiClient(Path socket) {
+            this.socket = socket;
+        }
+
+        String call(String method, String path, byte[] json, int expect) throws IOException {
+            if (channel == null) {
+                channel = connect(socket);
+                reader = new HttpReader(channel);
+            }
+            StringBuilder head = new StringBuilder(160).append(method).append(' ').append(path)
+                    .append(" HTTP/1.1\r\nHost: docker\r\n");
+            if (json != null) {
+                head.append("Content-Type: application/json\r\n");
+            }
+            head.append("Content-Length: ").append(json == null ? 0 : json.length).append("\r\n\r\n");
+            byte[] h = head.toString().getBytes(StandardCharsets.US_ASCII);
+            ByteBuffer out = ByteBuffer.allocate(h.length + (json == null ? 0 : json.length)).put(h);
+            if (json != null) {
+                out.put(json);
+            }
+            out.flip();
+            while (out.hasRemaining()) {
+                channel.write(out);
+            }
+            body.reset();
+            int status = reader.readResponse(method.equals("HEAD"), body);
+            if (reader.mustClose) {
+                close();
+            }
+            String text = body.toString(StandardCharsets.UTF_8);
+            if (status != expect) {
+                throw new ProtocolException(method + " " + path + ": status " + status + " (expected " + expect
+                        + "): " + text.strip());
+            }
+            return text;
+        }
+
+        /** Drops the connection; the next call opens a new one. */
+        @Override
+        public void close() {
+            SocketChannel ch = channel;
+            channel = null;
+            reader = null;
+            if (ch != null) {
+                try {
+                    ch.close();
+                } catch (IOException ignored) {
+                    // nothing to do
+                }
+            }
         }
     }
 }

@@ -1,8 +1,5 @@
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.ProtocolException;
-import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -28,17 +25,14 @@ import java.util.regex.Pattern;
  */
 public class VolumeLoad {
 
-    private static SocketChannel channel;
-    private static HttpLoad.HttpReader reader;
-    private static Path socket;
-    private static final ByteArrayOutputStream BODY = new ByteArrayOutputStream();
+    private static HttpLoad.ApiClient api;
 
     public static void main(String[] args) throws Exception {
         if (args.length != 4) {
             System.err.println("usage: VolumeLoad SOCKET COUNT LISTS PREFIX");
             System.exit(64);
         }
-        socket = Path.of(args[0]);
+        api = new HttpLoad.ApiClient(Path.of(args[0]));
         int count = Integer.parseInt(args[1]);
         int lists = Integer.parseInt(args[2]);
         String prefix = args[3];
@@ -57,8 +51,8 @@ public class VolumeLoad {
     static String run(int count, int lists, String prefix) throws IOException {
         Pattern ours = Pattern.compile("\"Name\"\\s*:\\s*\"" + Pattern.quote(prefix) + "-\\d+\"");
         create(prefix + "-warmup");
-        call("GET", "/volumes", null, 200);
-        call("DELETE", "/volumes/" + prefix + "-warmup", null, 204);
+        api.call("GET", "/volumes", null, 200);
+        api.call("DELETE", "/volumes/" + prefix + "-warmup", null, 204);
 
         long t0 = System.nanoTime();
         for (int i = 1; i <= count; i++) {
@@ -70,7 +64,7 @@ public class VolumeLoad {
         int listed = 0;
         for (int i = 0; i < lists; i++) {
             long l0 = System.nanoTime();
-            String all = call("GET", "/volumes", null, 200);
+            String all = api.call("GET", "/volumes", null, 200);
             listNanos[i] = System.nanoTime() - l0;
             Matcher m = ours.matcher(all);
             listed = 0;
@@ -86,7 +80,7 @@ public class VolumeLoad {
 
         long r0 = System.nanoTime();
         for (int i = 1; i <= count; i++) {
-            call("DELETE", "/volumes/" + prefix + "-" + i, null, 204);
+            api.call("DELETE", "/volumes/" + prefix + "-" + i, null, 204);
         }
         double removeSeconds = (System.nanoTime() - r0) / 1e9;
         return String.format(Locale.ROOT, "create_s %.3f list_ms %.1f remove_s %.3f (%d volumes, %.0f creates/s, list median of %d)",
@@ -94,43 +88,9 @@ public class VolumeLoad {
     }
 
     private static void create(String name) throws IOException {
-        String answer = call("POST", "/volumes/create", ("{\"Name\":\"" + name + "\"}").getBytes(StandardCharsets.UTF_8), 201);
+        String answer = api.call("POST", "/volumes/create", ("{\"Name\":\"" + name + "\"}").getBytes(StandardCharsets.UTF_8), 201);
         if (!answer.contains("\"" + name + "\"")) {
             throw new ProtocolException("create " + name + " answered " + answer.strip());
         }
-    }
-
-    /** One request on the keep-alive connection; returns the body, or throws unless the status is {@code expect}. */
-    private static String call(String method, String path, byte[] json, int expect) throws IOException {
-        if (channel == null) {
-            channel = HttpLoad.connect(socket);
-            reader = new HttpLoad.HttpReader(channel);
-        }
-        StringBuilder head = new StringBuilder(160).append(method).append(' ').append(path)
-                .append(" HTTP/1.1\r\nHost: docker\r\n");
-        if (json != null) {
-            head.append("Content-Type: application/json\r\n");
-        }
-        head.append("Content-Length: ").append(json == null ? 0 : json.length).append("\r\n\r\n");
-        byte[] h = head.toString().getBytes(StandardCharsets.US_ASCII);
-        ByteBuffer out = ByteBuffer.allocate(h.length + (json == null ? 0 : json.length)).put(h);
-        if (json != null) {
-            out.put(json);
-        }
-        out.flip();
-        while (out.hasRemaining()) {
-            channel.write(out);
-        }
-        BODY.reset();
-        int status = reader.readResponse(false, BODY);
-        if (reader.mustClose) {
-            channel.close();
-            channel = null;
-        }
-        String text = BODY.toString(StandardCharsets.UTF_8);
-        if (status != expect) {
-            throw new ProtocolException(method + " " + path + ": status " + status + " (expected " + expect + "): " + text.strip());
-        }
-        return text;
     }
 }
