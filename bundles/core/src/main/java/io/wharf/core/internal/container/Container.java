@@ -11,6 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Predicate;
 
+import io.wharf.core.internal.container.spec.OciSpec;
 import io.wharf.core.internal.fs.AtomicFiles;
 import io.wharf.core.internal.json.Json;
 
@@ -40,6 +41,7 @@ public final class Container {
     private boolean manuallyStopped; // guarded by this
     private List<VolumeMount> volumes = List.of(); // guarded by this
     private Map<String, String> volumeSources = Map.of(); // guarded by this: the current run's, by destination
+    private OciSpec.Process process; // guarded by this: the current run's, which execs start from
     private long exits; // guarded by this: counts exits, for wait's next-exit
     private boolean removed; // guarded by this
     private ProcessStreams streams; // guarded by this: the current run's, or null
@@ -181,6 +183,14 @@ public final class Container {
 
     synchronized void volumeSources(Map<String, String> value) {
         this.volumeSources = Map.copyOf(value);
+    }
+
+    synchronized OciSpec.Process process() {
+        return process;
+    }
+
+    synchronized void process(OciSpec.Process value) {
+        this.process = value;
     }
 
     /** Records that a volume's copy-up is done; the caller saves. */

@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import io.wharf.core.internal.ids.StringIds;
 import io.wharf.core.internal.image.ContainerLayers;
 import io.wharf.core.spi.errors.ConflictException;
 import io.wharf.core.spi.errors.InvalidParameterException;
@@ -48,7 +49,7 @@ public final class ContainerExecs {
         if (request.cmd() == null || request.cmd().isEmpty()) {
             throw new InvalidParameterException("No exec command specified");
         }
-        Exec e = new Exec(ContainerService.newId(), c.id(), request);
+        Exec e = new Exec(StringIds.generate(), c.id(), request);
         c.execs().put(e.id, e);
         service.publish(c, "exec_create: " + String.join(" ", request.cmd()), Map.of("execID", e.id));
         return e;
@@ -57,7 +58,7 @@ public final class ContainerExecs {
     /** Runs one health probe as an exec and answers its exit code and (first 4 KiB of) output. */
     HealthMonitor.Result probe(Container c, List<String> command, Duration timeout)
             throws IOException, InterruptedException {
-        Exec e = new Exec(ContainerService.newId(), c.id(), new Exec.Request(command, null, "", "", false, false, false, true, true, "", null));
+        Exec e = new Exec(StringIds.generate(), c.id(), new Exec.Request(command, null, "", "", false, false, false, true, true, "", null));
         c.execs().put(e.id, e);
         try {
             service.publish(c, "exec_create: " + String.join(" ", command), Map.of("execID", e.id));

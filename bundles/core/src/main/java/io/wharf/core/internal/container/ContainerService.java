@@ -6,14 +6,11 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -37,9 +34,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.wharf.core.internal.container.logs.LogsOptions;
 import io.wharf.core.internal.container.spec.ContainerSettings;
+import io.wharf.core.internal.container.spec.OciSpec;
 import io.wharf.core.internal.container.spec.Signals;
 import io.wharf.core.internal.daemon.DaemonContext;
 import io.wharf.core.internal.image.ImageChanges;
+import io.wharf.core.internal.ids.StringIds;
 import io.wharf.core.internal.image.ImageService;
 import io.wharf.core.internal.image.ImageStore;
 import io.wharf.core.internal.json.Json;
@@ -73,7 +72,6 @@ import io.wharf.core.spi.runtime.TaskProcess;
 public final class ContainerService implements TaskListener {
 
     private static final Logger LOG = LoggerFactory.getLogger(ContainerService.class);
-    private static final SecureRandom RANDOM = new SecureRandom();
     static final int DEFAULT_STOP_TIMEOUT = 10;
     private static final int SIGKILL = 9;
     private static final Duration OOM_GRACE = Duration.ofMillis(200);
@@ -185,7 +183,7 @@ public final class ContainerService implements TaskListener {
         ContainerLogs.validate(requestedHost.logConfig());
         checkNetworkMode(requestedHost.networkMode(), warnings);
         HostConfig hostConfig = ContainerSettings.adapt(requestedHost);
-        String id = newId();
+        String id = StringIds.generate();
         List<VolumeMount> volumes = List.of();
         String reserved = name == null || name.isEmpty() ? names.generate(id) : names.reserve(name, id);
         try {
@@ -258,12 +256,6 @@ public final class ContainerService implements TaskListener {
                 : Json.MAPPER.convertValue(config, ContainerConfig.class);
     }
 
-    static String newId() {
-        byte[] b = new byte[32];
-        RANDOM.nextBytes(b);
-        return HexFormat.of().formatHex(b);
-    }
-
     // ---- start ----
 
     /** POST /containers/{id}/start. */
@@ -297,8 +289,9 @@ public final class ContainerService implements TaskListener {
             files.prepare(c);
             c.volumeSources(containerVolumes.mount(c, rootfs));
             volumesMounted = true;
-            byte[] spec = specs.spec(c, c.hostConfig(), rootfs, networkNamespace(c)).json();
-            runtime.create(id, spec);
+            OciSpec spec = specs.spec(c, c.hostConfig(), rootfs, networkNamespace(c));
+            c.process(spec.process());
+            runtime.create(id, spec.json());
             created = true;
             ContainerConfig cfg = c.config();
             TaskProcess process = runtime.start(id, new Stdio(cfg.openStdin(), cfg.tty()));

@@ -69,7 +69,12 @@ final class ContainerSpecs {
 
     /** An exec's OCI process, as JSON. */
     byte[] execProcess(Container c, Exec e, Path rootfs) {
-        OciSpec.Process container = spec(c, c.hostConfig(), rootfs, null).process();
+        // The process the container's run started with; a run restored from disk has it built once.
+        OciSpec.Process container = c.process();
+        if (container == null) {
+            container = spec(c, c.hostConfig(), rootfs, null).process();
+            c.process(container);
+        }
         Exec.Request r = e.request;
         return builder.execProcess(new ExecInput(container, c.config(), c.hostConfig(), rootfs, r.cmd(),
                 r.env() == null ? List.of() : r.env(), r.user(), r.workingDir(), r.tty(), r.privileged())).json();

@@ -10,8 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.SecureRandom;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -23,6 +21,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.wharf.core.internal.fs.AtomicFiles;
+import io.wharf.core.internal.ids.StringIds;
 import io.wharf.core.spi.graphdriver.DiffDriver;
 import io.wharf.core.spi.graphdriver.GraphDriver;
 import io.wharf.core.spi.linux.Trees;
@@ -40,7 +39,6 @@ import io.wharf.core.spi.reference.Digest;
 public final class LayerStore {
 
     private static final Logger LOG = LoggerFactory.getLogger(LayerStore.class);
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     private final Path root;
     private final GraphDriver driver;
@@ -151,8 +149,8 @@ public final class LayerStore {
             throw new IOException("parent layer " + parent + " does not exist");
         }
         String parentCacheId = parentLayer == null ? null : parentLayer.cacheId();
-        Path tmp = Files.createDirectory(root.resolve("tmp").resolve(randomId()));
-        String cacheId = randomId();
+        Path tmp = Files.createDirectory(root.resolve("tmp").resolve(StringIds.generate()));
+        String cacheId = StringIds.generate();
         Files.writeString(tmp.resolve("cache-id"), cacheId);
         driver.create(cacheId, parentCacheId);
         Digest.Digester digester = Digest.sha256Digester();
@@ -205,7 +203,7 @@ public final class LayerStore {
             return;
         }
         Path dir = root.resolve("sha256").resolve(chainId.encoded());
-        Path doomed = root.resolve("tmp").resolve(randomId());
+        Path doomed = root.resolve("tmp").resolve(StringIds.generate());
         // Out of sha256/ first: a crash from here on leaves only what start-up sweeps away.
         Files.move(dir, doomed, StandardCopyOption.ATOMIC_MOVE);
         driver.remove(layer.cacheId());
@@ -232,12 +230,6 @@ public final class LayerStore {
         int m2 = b.read();
         b.reset();
         return m1 == 0x1f && m2 == 0x8b ? new GZIPInputStream(b, 1 << 16) : b;
-    }
-
-    private static String randomId() {
-        byte[] bytes = new byte[32];
-        RANDOM.nextBytes(bytes);
-        return HexFormat.of().formatHex(bytes);
     }
 
 

@@ -4,11 +4,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -28,6 +26,7 @@ import org.osgi.service.component.annotations.ReferencePolicy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.wharf.core.internal.ids.StringIds;
 import io.wharf.core.internal.daemon.DaemonContext;
 import io.wharf.core.spi.errors.ApiException;
 import io.wharf.core.spi.errors.ConflictException;
@@ -62,7 +61,6 @@ public final class VolumeService {
     private static final Logger LOG = LoggerFactory.getLogger(VolumeService.class);
     private static final Set<String> LIST_FILTERS = Set.of("dangling", "name", "driver", "label");
     private static final Set<String> PRUNE_FILTERS = Set.of("label", "label!", "all");
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     private final VolumeStore store;
     private final EventPublisher events;
@@ -164,7 +162,7 @@ public final class VolumeService {
             throws IOException {
         Map<String, String> allLabels = new LinkedHashMap<>(labels == null ? Map.of() : labels);
         if (name == null || name.isEmpty()) {
-            name = generateName();
+            name = StringIds.generate();
             allLabels.put(ANONYMOUS_LABEL, "");
             if (driverName == null || driverName.isEmpty()) {
                 driverName = DEFAULT_DRIVER;
@@ -227,12 +225,6 @@ public final class VolumeService {
             }
         }
         return null;
-    }
-
-    private static String generateName() {
-        byte[] b = new byte[32];
-        RANDOM.nextBytes(b);
-        return HexFormat.of().formatHex(b);
     }
 
     /** What every driver needs: a name that is one path segment. Drivers check their own rules beyond it. */
