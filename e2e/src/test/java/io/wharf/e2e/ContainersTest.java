@@ -116,6 +116,13 @@ class ContainersTest {
 
             d.docker("start", "web2").ok();
             assertEquals("true", inspect(d, "{{.State.Running}}", "web2"));
+            String pidBefore = inspect(d, "{{.State.Pid}}", "web2");
+            d.docker("restart", "-t", "2", "web2").ok();
+            assertEquals("true", inspect(d, "{{.State.Running}}", "web2"));
+            assertNotEquals(pidBefore, inspect(d, "{{.State.Pid}}", "web2"), "restart runs a new process");
+            // exec -d runs in the background; its effect shows up afterwards.
+            d.docker("exec", "-d", "web2", "sh", "-c", "sleep 0.3; echo done > /tmp/bg").ok();
+            await(Duration.ofSeconds(10), () -> quiet(d, "exec", "web2", "cat", "/tmp/bg").equals("done"), "exec -d ran");
             d.docker("kill", "-s", "KILL", "web2").ok();
             assertEquals("137\n", d.docker("wait", "web2").ok().out());
             assertEquals("exited 137", inspect(d, "{{.State.Status}} {{.State.ExitCode}}", "web2"));
@@ -169,6 +176,17 @@ class ContainersTest {
             d.docker("stop", "-t", "1", "talker").ok();
             assertTrue(follow.waitFor(10, TimeUnit.SECONDS), "logs -f ends when the container stops");
             assertTrue(new String(follow.getInputStream().readAllBytes(), StandardCharsets.UTF_8).contains("more"));
+
+            // docker attach (without stdin) streams what the container writes until it exits.
+            d.docker("run", "-d", "--name", "chatty", "busybox", "sh", "-c",
+                    "sleep 1; for i in 1 2 3; do echo tick $i; sleep 0.2; done").ok();
+            assertEquals("tick 1\ntick 2\ntick 3\n", d.docker("attach", "--no-stdin", "chatty").ok().out());
+            d.docker("rm", "chatty").ok();
+
+            assertTrue(d.docker("ps", "-a", "-s", "--filter", "name=zero", "--format", "{{.Size}}").ok().out()
+                    .contains("virtual"));
+            String df = d.docker("system", "df", "--format", "{{.Type}} {{.TotalCount}}").ok().out();
+            assertTrue(df.contains("Containers 4"), df);
 
             Path exported = dir.resolve("export.tar");
             d.docker("export", "-o", exported.toString(), "zero").ok();
