@@ -45,13 +45,9 @@ final class ContainerInspections {
         } catch (IOException e) {
             driverData = Map.of();
         }
-        long[] sizes = size ? sizes(c) : null;
+        long[] sizes = size ? containers.sizes(c) : null;
         List<String> execIds = c.state().running() ? containers.execs().ids(c) : List.of();
         return ContainerViews.inspect(c, driverData, execIds, sizes == null ? null : sizes[0], sizes == null ? null : sizes[1]);
-    }
-
-    long[] sizes(Container c) {
-        return containers.sizes(c);
     }
 
     /** GET /containers/{id}/top: the host's ps, narrowed to the container's processes (moby's ContainerTop). */

@@ -178,7 +178,7 @@ public final class ContainerRouter implements Router {
             if (limit > 0 && out.size() >= limit) {
                 break;
             }
-            long[] sizes = size ? inspections.sizes(c) : null;
+            long[] sizes = size ? containers.sizes(c) : null;
             out.add(ContainerViews.summary(c, sizes == null ? null : sizes[0], sizes == null ? null : sizes[1]));
         }
         resp.json(200, out);
@@ -246,7 +246,7 @@ public final class ContainerRouter implements Router {
                             && filters.matchesLabels("label!", c.config().labels()))) {
                 continue;
             }
-            long size = inspections.sizes(c)[0];
+            long size = containers.sizes(c)[0];
             try {
                 containers.remove(c, false, false);
                 deleted.add(c.id());
