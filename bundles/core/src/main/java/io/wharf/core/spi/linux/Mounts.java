@@ -20,8 +20,8 @@ public final class Mounts {
     public static final int MNT_DETACH = 2;
 
     private static final Linker LINKER = Linker.nativeLinker();
-    private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO = CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
+    static final VarHandle ERRNO = CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
     private static final MethodHandle MOUNT = function("mount", FunctionDescriptor.of(ValueLayout.JAVA_INT,
             ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.ADDRESS));
     private static final MethodHandle UMOUNT2 = function("umount2",
@@ -37,7 +37,7 @@ public final class Mounts {
     private Mounts() {
     }
 
-    private static MethodHandle function(String name, FunctionDescriptor descriptor) {
+    static MethodHandle function(String name, FunctionDescriptor descriptor) {
         return LINKER.downcallHandle(LINKER.defaultLookup().find(name)
                 .orElseThrow(() -> new UnsatisfiedLinkError("libc has no " + name)), descriptor,
                 Linker.Option.captureCallState("errno"));
@@ -68,8 +68,7 @@ public final class Mounts {
      */
     public static void mountFrom(Path dir, String source, Path target, String fsType, long flags, String data)
             throws IOException {
-        IOException[] failure = new IOException[1];
-        Thread thread = Thread.ofPlatform().name("mount-from " + dir).unstarted(() -> {
+        OwnThread.call("mount-from " + dir, () -> {
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment state = arena.allocate(CAPTURE);
                 if ((int) UNSHARE.invokeExact(state, CLONE_FS) != 0) {
@@ -79,28 +78,9 @@ public final class Mounts {
                     throw new IOException("chdir " + dir + ": " + strerror((int) ERRNO.get(state, 0L)));
                 }
                 mount(source, target, fsType, flags, data);
-            } catch (IOException e) {
-                failure[0] = e;
-            } catch (Throwable t) {
-                failure[0] = new IOException("mount " + target + " from " + dir + " failed", t);
+                return null;
             }
         });
-        thread.start();
-        boolean interrupted = false;
-        while (true) {
-            try {
-                thread.join();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true; // the mount is short; wait for it rather than leave it half known
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
-        if (failure[0] != null) {
-            throw failure[0];
-        }
     }
 
     /** umount2(2); a target that is not mounted is not an error. */
@@ -135,7 +115,7 @@ public final class Mounts {
         return false;
     }
 
-    private static MemorySegment str(Arena arena, String s) {
+    static MemorySegment str(Arena arena, String s) {
         return s == null ? MemorySegment.NULL : arena.allocateFrom(s);
     }
 
