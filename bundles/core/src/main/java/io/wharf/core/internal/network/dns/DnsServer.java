@@ -62,6 +62,7 @@ public final class DnsServer implements AutoCloseable {
     /** A TCP connection that sends no query for this long is closed (miekg/dns's idle timeout). */
     private static final int TCP_IDLE_MILLIS = 8_000;
     private static final int UDP_BUFFER = 4096;
+    private static final Duration CLOSE_WAIT = Duration.ofSeconds(2);
 
     private final DatagramChannel udp;
     private final ServerSocket tcp;
@@ -169,14 +170,27 @@ public final class DnsServer implements AutoCloseable {
         }
         closeQuietly(tcp);
         connections.forEach(DnsServer::closeQuietly);
-        forwarding.forEach(Thread::interrupt);
-        join(udpThread);
-        join(tcpThread);
+        List<Thread> forwarders = List.copyOf(forwarding);
+        forwarders.forEach(Thread::interrupt);
+        // A thread still inside a receive or send on the UDP socket finishes its closing when it leaves
+        // it: port 53 is free only once every thread that uses the socket has ended.
+        long deadline = System.nanoTime() + CLOSE_WAIT.toNanos();
+        join(udpThread, deadline);
+        join(tcpThread, deadline);
+        for (Thread forwarder : forwarders) {
+            join(forwarder, deadline);
+        }
     }
 
-    private static void join(Thread thread) {
+    /** For tests: whether every thread of the server has ended and every socket is closed. */
+    boolean stopped() {
+        return !udpThread.isAlive() && !tcpThread.isAlive() && forwarding.isEmpty() && connections.isEmpty()
+                && !udp.isOpen() && tcp.isClosed();
+    }
+
+    private static void join(Thread thread, long deadline) {
         try {
-            thread.join(Duration.ofSeconds(1));
+            thread.join(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -221,7 +235,9 @@ public final class DnsServer implements AutoCloseable {
                     LOG.debug("more than {} DNS queries upstream at once: {} fails", MAX_FORWARDING, DnsMessage.describe(query));
                     sendUdp(DnsMessage.reply(message, query, DnsMessage.SERVFAIL), client);
                 } else {
-                    Thread.ofVirtual().name("dns-forward").start(() -> forwardUdp(message, query, client));
+                    Thread forwarder = Thread.ofVirtual().name("dns-forward").unstarted(() -> forwardUdp(message, query, client));
+                    forwarding.add(forwarder);
+                    forwarder.start();
                 }
             } catch (Malformed e) {
                 LOG.debug("malformed DNS query from {}: {}", client, e.getMessage());
@@ -233,14 +249,12 @@ public final class DnsServer implements AutoCloseable {
     }
 
     private void forwardUdp(byte[] message, Query query, SocketAddress client) {
-        Thread self = Thread.currentThread();
-        forwarding.add(self);
         try {
             if (!closed) {
                 sendUdp(forward(message, query, false), client);
             }
         } finally {
-            forwarding.remove(self);
+            forwarding.remove(Thread.currentThread());
         }
     }
 
