@@ -42,7 +42,19 @@ final class TestImages {
      * (1000:1000, also in group extra 2000), as `docker import` takes it: the tests' busybox image.
      */
     static Path fullBusyboxRootfs(Path dir) throws Exception {
-        Path tar = dir.resolve("busybox-full.tar");
+        return fullBusyboxRootfs(dir, false);
+    }
+
+    /**
+     * The full busybox rootfs with the host's glibc getent (and the libc it needs) and an
+     * nsswitch.conf, so that `getent hosts` resolves as in a distribution image.
+     */
+    static Path networkToolsRootfs(Path dir) throws Exception {
+        return fullBusyboxRootfs(dir, true);
+    }
+
+    private static Path fullBusyboxRootfs(Path dir, boolean getent) throws Exception {
+        Path tar = dir.resolve(getent ? "busybox-getent.tar" : "busybox-full.tar");
         String applets = Cli.run(Map.of(), List.of(BUSYBOX.toString(), "--list")).ok().out();
         try (TarArchiveOutputStream out = new TarArchiveOutputStream(Files.newOutputStream(tar))) {
             for (String d : List.of("bin/", "etc/", "root/", "home/", "home/app/", "var/", "usr/", "usr/bin/")) {
@@ -58,6 +70,15 @@ final class TestImages {
             file(out, "etc/passwd", "root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000:app:/home/app:/bin/sh\n"
                     .getBytes(StandardCharsets.UTF_8), 0644);
             file(out, "etc/group", "root:x:0:\napp:x:1000:\nextra:x:2000:app\n".getBytes(StandardCharsets.UTF_8), 0644);
+            if (getent) {
+                for (String d : List.of("lib/", "lib/x86_64-linux-gnu/", "lib64/")) {
+                    dir(out, d);
+                }
+                for (String f : List.of("usr/bin/getent", "lib/x86_64-linux-gnu/libc.so.6", "lib64/ld-linux-x86-64.so.2")) {
+                    file(out, f, Files.readAllBytes(Path.of("/").resolve(f).toRealPath()), 0755);
+                }
+                file(out, "etc/nsswitch.conf", "hosts: files dns\n".getBytes(StandardCharsets.UTF_8), 0644);
+            }
         }
         return tar;
     }

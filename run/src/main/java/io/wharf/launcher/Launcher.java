@@ -40,6 +40,7 @@ public final class Launcher {
     private static final String DEPLOY_FLAG = "--deploy-dir";
     private static final String STORAGE_PREFIX = "wharf-felix-";
     private static final String LOCK_FILE = "wharf.lock";
+    private static final String CORE_BUNDLE = "io.wharf.core";
 
     private volatile int exitCode;
 
@@ -140,6 +141,13 @@ public final class Launcher {
     private static void stop(Framework framework) {
         try {
             if ((framework.getState() & (Bundle.ACTIVE | Bundle.STARTING)) != 0) {
+                // The core goes first: it stops the containers while the drivers they use (runtime,
+                // storage, network) are still there, as dockerd's shutdown does.
+                for (Bundle b : framework.getBundleContext().getBundles()) {
+                    if (CORE_BUNDLE.equals(b.getSymbolicName())) {
+                        b.stop(Bundle.STOP_TRANSIENT);
+                    }
+                }
                 framework.stop();
             }
             framework.waitForStop(60_000);

@@ -14,6 +14,8 @@ import java.util.function.Predicate;
 import io.wharf.core.internal.container.spec.OciSpec;
 import io.wharf.core.internal.fs.AtomicFiles;
 import io.wharf.core.internal.json.Json;
+import io.wharf.core.internal.network.EndpointSettings;
+import io.wharf.core.internal.network.SandboxState;
 
 /**
  * One container: what config.v2.json and hostconfig.json keep, plus what exists only while the
@@ -40,6 +42,8 @@ public final class Container {
     private boolean startedBefore; // guarded by this
     private boolean manuallyStopped; // guarded by this
     private List<VolumeMount> volumes = List.of(); // guarded by this
+    private Map<String, EndpointSettings> networks = Map.of(); // guarded by this: by network name
+    private SandboxState sandbox; // guarded by this: the current run's networking, or null
     private Map<String, String> volumeSources = Map.of(); // guarded by this: the current run's, by destination
     private OciSpec.Process process; // guarded by this: the current run's, which execs start from
     private long exits; // guarded by this: counts exits, for wait's next-exit
@@ -76,6 +80,8 @@ public final class Container {
         c.startedBefore = r.hasBeenStartedBefore();
         c.manuallyStopped = r.hasBeenManuallyStopped();
         c.volumes = r.volumeMounts();
+        c.networks = r.networks();
+        c.sandbox = r.sandbox();
         return c;
     }
 
@@ -89,7 +95,7 @@ public final class Container {
     public synchronized ContainerRecord record() {
         return new ContainerRecord(id, created.toString(), path, args, config, image, name, restartCount, driver,
                 "linux", state, logPath().toString(), file("hostname").toString(), file("hosts").toString(),
-                file("resolv.conf").toString(), startedBefore, manuallyStopped, volumes);
+                file("resolv.conf").toString(), startedBefore, manuallyStopped, volumes, networks, sandbox);
     }
 
     public String id() {
@@ -174,6 +180,24 @@ public final class Container {
 
     synchronized void volumes(List<VolumeMount> value) {
         this.volumes = List.copyOf(value);
+    }
+
+    /** The networks it is on, by name, in the order it joined them. */
+    public synchronized Map<String, EndpointSettings> networks() {
+        return networks;
+    }
+
+    synchronized void networks(Map<String, EndpointSettings> value) {
+        this.networks = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(value));
+    }
+
+    /** The current run's networking, or null when it has none of its own or is not running. */
+    public synchronized SandboxState sandbox() {
+        return sandbox;
+    }
+
+    synchronized void sandbox(SandboxState value) {
+        this.sandbox = value;
     }
 
     /** Where the current run's volumes are mounted on the host, by destination in the container. */

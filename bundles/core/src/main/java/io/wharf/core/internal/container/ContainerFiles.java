@@ -30,14 +30,21 @@ final class ContainerFiles {
             ff02::2	ip6-allrouters
             """;
 
-    /** Writes hostname, hosts and resolv.conf for the container's next start. */
-    void prepare(Container c) throws IOException {
+    /** libnetwork's embedded DNS server, inside each sandbox on a user-defined network. */
+    private static final String EMBEDDED_DNS = "127.0.0.11";
+
+    /**
+     * Writes hostname, hosts and resolv.conf for the container's next start; {@code hostsEntries}
+     * are its own addresses and its links'.
+     */
+    void prepare(Container c, List<String> hostsEntries) throws IOException {
         ContainerConfig cfg = c.config();
         HostConfig host = c.hostConfig();
         boolean hostNetwork = host.networkMode().equals("host");
         String hostname = cfg.hostname();
         AtomicFiles.write(c.file("hostname"), (hostname + "\n").getBytes(StandardCharsets.UTF_8));
         StringBuilder hosts = new StringBuilder(hostNetwork ? readOr(HOST_HOSTS, DEFAULT_HOSTS) : DEFAULT_HOSTS);
+        hostsEntries.forEach(line -> hosts.append(line).append('\n'));
         if (host.extraHosts() != null) {
             for (String entry : host.extraHosts()) {
                 int colon = entry.indexOf(':');
@@ -45,14 +52,16 @@ final class ContainerFiles {
             }
         }
         AtomicFiles.write(c.file("hosts"), hosts.toString().getBytes(StandardCharsets.UTF_8));
-        AtomicFiles.write(c.file("resolv.conf"), resolvConf(host, hostNetwork).getBytes(StandardCharsets.UTF_8));
+        boolean embeddedDns = c.sandbox() != null && c.sandbox().embeddedDns();
+        AtomicFiles.write(c.file("resolv.conf"), resolvConf(host, hostNetwork, embeddedDns).getBytes(StandardCharsets.UTF_8));
     }
 
     /**
      * The host's resolv.conf with --dns/--dns-search/--dns-option applied; outside the host's
-     * network, local name servers (127.x, ::1) cannot answer and are dropped, as libnetwork does.
+     * network, local name servers (127.x, ::1) cannot answer and are dropped, as libnetwork does. With
+     * the embedded DNS the container asks it alone (it forwards what it does not know), with ndots:0.
      */
-    static String resolvConf(HostConfig host, boolean hostNetwork) throws IOException {
+    static String resolvConf(HostConfig host, boolean hostNetwork, boolean embeddedDns) throws IOException {
         List<String> nameservers = new ArrayList<>();
         List<String> search = new ArrayList<>();
         List<String> options = new ArrayList<>();
@@ -84,6 +93,13 @@ final class ContainerFiles {
         }
         if (host.dnsOptions() != null && !host.dnsOptions().isEmpty()) {
             options = host.dnsOptions();
+        }
+        if (embeddedDns) {
+            nameservers = List.of(EMBEDDED_DNS);
+            if (options.stream().noneMatch(o -> o.startsWith("ndots:"))) {
+                options = new ArrayList<>(options);
+                options.add("ndots:0");
+            }
         }
         StringBuilder out = new StringBuilder();
         other.forEach(l -> out.append(l).append('\n'));

@@ -42,6 +42,8 @@ import io.wharf.core.internal.ids.StringIds;
 import io.wharf.core.internal.image.ImageService;
 import io.wharf.core.internal.image.ImageStore;
 import io.wharf.core.internal.json.Json;
+import io.wharf.core.internal.network.EndpointSettings;
+import io.wharf.core.internal.network.NetworkController;
 import io.wharf.core.internal.system.HostFacts;
 import io.wharf.core.internal.volume.VolumeService;
 import io.wharf.core.spi.errors.ConflictException;
@@ -83,6 +85,7 @@ public final class ContainerService implements TaskListener {
     private final ContainerRuntime runtime;
     private final EventPublisher events;
     private final ContainerFiles files;
+    private final ContainerNetworking networking;
     private final ContainerVolumes containerVolumes;
     private final ContainerSpecs specs;
     private final ContainerArchives archives;
@@ -99,8 +102,8 @@ public final class ContainerService implements TaskListener {
 
     @Activate
     public ContainerService(@Reference DaemonContext daemon, @Reference ImageService images,
-            @Reference ContainerRuntime runtime, @Reference EventPublisher events, @Reference VolumeService volumes)
-            throws IOException {
+            @Reference ContainerRuntime runtime, @Reference EventPublisher events, @Reference VolumeService volumes,
+            @Reference NetworkController network) throws IOException {
         this.daemon = daemon;
         this.images = images;
         this.runtime = runtime;
@@ -108,6 +111,7 @@ public final class ContainerService implements TaskListener {
         this.root = daemon.config().dataRoot().resolve("containers");
         this.liveRestore = daemon.config().bool("live-restore");
         this.files = new ContainerFiles();
+        this.networking = new ContainerNetworking(network, this::find);
         this.containerVolumes = new ContainerVolumes(volumes);
         this.specs = ContainerSpecs.ofHost(daemon.config());
         this.archives = new ContainerArchives(images.containerLayers());
@@ -120,6 +124,37 @@ public final class ContainerService implements TaskListener {
     }
 
     // ---- lookup ----
+
+    /** The container, or null when there is none of that id or name. */
+    private Container find(String idOrName) {
+        try {
+            return get(idOrName);
+        } catch (NotFoundException e) {
+            return null;
+        }
+    }
+
+    /** POST /networks/{id}/connect: the container joins the network (at once when it runs). */
+    public void connect(Container c, String network, EndpointSettings settings) throws IOException {
+        c.lifecycle().lock();
+        try {
+            networking.connect(c, network, settings == null ? EndpointSettings.empty() : settings);
+            save(c);
+        } finally {
+            c.lifecycle().unlock();
+        }
+    }
+
+    /** POST /networks/{id}/disconnect. */
+    public void disconnect(Container c, String network) {
+        c.lifecycle().lock();
+        try {
+            networking.disconnect(c, network);
+            save(c);
+        } finally {
+            c.lifecycle().unlock();
+        }
+    }
 
     /** dockerd's GetContainer: a full id, then a name, then a unique id prefix. */
     public Container get(String idOrName) {
@@ -169,8 +204,8 @@ public final class ContainerService implements TaskListener {
     // ---- create ----
 
     /** POST /containers/create: answers the new container. */
-    public Container create(String name, ContainerConfig requested, HostConfig host, List<String> warnings)
-            throws IOException {
+    public Container create(String name, ContainerConfig requested, HostConfig host,
+            Map<String, EndpointSettings> endpoints, List<String> warnings) throws IOException {
         if (requested == null || requested.image().isEmpty()) {
             throw new InvalidParameterException("Config cannot be empty in order to create a container");
         }
@@ -181,8 +216,8 @@ public final class ContainerService implements TaskListener {
         HostConfig requestedHost = host == null ? Json.MAPPER.convertValue(Map.of(), HostConfig.class) : host;
         warnings.addAll(ContainerSettings.verify(config, requestedHost, specs.platform()));
         ContainerLogs.validate(requestedHost.logConfig());
-        checkNetworkMode(requestedHost.networkMode(), warnings);
         HostConfig hostConfig = ContainerSettings.adapt(requestedHost);
+        Map<String, EndpointSettings> networks = networking.atCreate(hostConfig, endpoints);
         String id = StringIds.generate();
         List<VolumeMount> volumes = List.of();
         String reserved = name == null || name.isEmpty() ? names.generate(id) : names.reserve(name, id);
@@ -203,6 +238,7 @@ public final class ContainerService implements TaskListener {
             images.containerLayers().create(id, image.topChainId());
             volumes = containerVolumes.register(id, config, hostConfig, this::get);
             c.volumes(volumes);
+            c.networks(networks);
             c.save();
             containers.put(id, c);
             publish(c, "create", Map.of());
@@ -214,37 +250,6 @@ public final class ContainerService implements TaskListener {
             Trees.delete(root.resolve(id));
             throw e;
         }
-    }
-
-    /**
-     * Until a network driver is there, containers run on the host's network or in a network
-     * namespace of their own with only a loopback interface ("none"); the default network is the
-     * latter, with a warning, and the bridge network is refused.
-     */
-    private void checkNetworkMode(String mode, List<String> warnings) {
-        if (mode.equals("default")) {
-            warnings.add("the bridge network is not available yet: the container gets its own network namespace"
-                    + " with a loopback interface only, as with --network none");
-        } else if (!mode.equals("none") && !mode.equals("host") && !mode.startsWith("container:")) {
-            throw new InvalidParameterException("network " + mode + " is not available: Wharf has no network driver"
-                    + " for it yet; use --network none, --network host or --network container:<name|id>");
-        }
-        if (mode.startsWith("container:")) {
-            get(mode.substring("container:".length()));
-        }
-    }
-
-    /** The network namespace a container joins: another container's for container:<name|id>, else null (its own). */
-    private String networkNamespace(Container c) {
-        String mode = c.hostConfig().networkMode();
-        if (!mode.startsWith("container:")) {
-            return null;
-        }
-        Container other = get(mode.substring("container:".length()));
-        if (!other.state().running() || other.state().restarting()) {
-            throw new ConflictException("cannot join network of a non running container: " + other.id());
-        }
-        return "/proc/" + other.state().pid() + "/ns/net";
     }
 
     private static ContainerConfig imageConfig(ImageStore.Image image) {
@@ -286,10 +291,11 @@ public final class ContainerService implements TaskListener {
         boolean created = false;
         boolean volumesMounted = false;
         try {
-            files.prepare(c);
+            networking.attach(c);
+            files.prepare(c, networking.hostsEntries(c));
             c.volumeSources(containerVolumes.mount(c, rootfs));
             volumesMounted = true;
-            OciSpec spec = specs.spec(c, c.hostConfig(), rootfs, networkNamespace(c));
+            OciSpec spec = specs.spec(c, c.hostConfig(), rootfs, networking.namespace(c));
             c.process(spec.process());
             runtime.create(id, spec.json());
             created = true;
@@ -318,6 +324,7 @@ public final class ContainerService implements TaskListener {
             if (volumesMounted) {
                 containerVolumes.unmount(id, c.volumes());
             }
+            networking.detach(c);
             images.containerLayers().unmount(id);
             c.takePendingAttachments().forEach(Attachment::end);
             synchronized (c) {
@@ -469,6 +476,7 @@ public final class ContainerService implements TaskListener {
     /** Gives back what a run held: the runtime's container record and the root filesystem's mount. */
     private void release(Container c) {
         containerVolumes.unmount(c.id(), c.volumes());
+        networking.detach(c);
         try {
             runtime.delete(c.id());
         } catch (NotFoundException e) {
@@ -702,6 +710,7 @@ public final class ContainerService implements TaskListener {
             throw new InvalidParameterException("Renaming a container with the same name as its current name");
         }
         c.rename(reserved);
+        networking.controller().renamed(c.id(), reserved);
         try {
             c.save();
         } catch (IOException e) {
@@ -974,6 +983,7 @@ public final class ContainerService implements TaskListener {
                     .start();
             c.streams(streams);
             if (liveRestore) {
+                networking.adopt(c);
                 LOG.info("container {} is still running; re-attached", c.shortId());
                 synchronized (c) {
                     c.state(new ContainerState(task.get().status() == RestoredTask.Status.PAUSED ? "paused" : "running",

@@ -7,6 +7,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import io.wharf.core.internal.network.EndpointSettings;
+import io.wharf.core.internal.network.PublishedPort;
+import io.wharf.core.internal.network.NetworkController;
+import io.wharf.core.internal.network.SandboxState;
+
 
 /** The JSON shapes dockerd answers about containers: inspect, the list's summaries, the status text. */
 public final class ContainerViews {
@@ -59,7 +64,7 @@ public final class ContainerViews {
         out.put("ImageID", c.image());
         out.put("Command", command(c));
         out.put("Created", c.created().getEpochSecond());
-        out.put("Ports", List.of());
+        out.put("Ports", portSummaries(c));
         if (sizeRw != null) {
             out.put("SizeRw", sizeRw);
             out.put("SizeRootFs", sizeRootFs);
@@ -170,46 +175,73 @@ public final class ContainerViews {
         return m;
     }
 
-    /** The networks a container is on: host or none until the bridge driver arrives. */
+    /** The networks a container is on, by name: with its run's endpoint while it runs, else as asked for. */
     private static Map<String, Object> networks(Container c) {
-        String mode = c.hostConfig().networkMode();
-        String name = mode.equals("default") ? "none" : mode;
-        Map<String, Object> endpoint = new LinkedHashMap<>();
-        endpoint.put("IPAMConfig", null);
-        endpoint.put("Links", null);
-        endpoint.put("Aliases", null);
-        endpoint.put("NetworkID", "");
-        endpoint.put("EndpointID", "");
-        endpoint.put("Gateway", "");
-        endpoint.put("IPAddress", "");
-        endpoint.put("IPPrefixLen", 0);
-        endpoint.put("IPv6Gateway", "");
-        endpoint.put("GlobalIPv6Address", "");
-        endpoint.put("GlobalIPv6PrefixLen", 0);
-        endpoint.put("MacAddress", "");
-        endpoint.put("DriverOpts", null);
-        return name.startsWith("container:") ? Map.of() : Map.of(name, endpoint);
+        SandboxState sandbox = c.sandbox();
+        Map<String, Object> out = new LinkedHashMap<>();
+        c.networks().forEach((name, asked) -> {
+            EndpointSettings active = sandbox == null ? null : sandbox.networks().get(name);
+            out.put(name, active != null && c.state().running() ? active : asked.inactive());
+        });
+        return out;
+    }
+
+    /** NetworkSettings.Ports: each published port's host ends, and null for a port only exposed. */
+    private static Map<String, List<PublishedPort>> ports(Container c) {
+        SandboxState sandbox = c.sandbox();
+        return sandbox == null || !c.state().running() ? Map.of() : sandbox.ports();
+    }
+
+    /** The list's Ports: one entry per host binding, and one without host end per port only exposed. */
+    private static List<Map<String, Object>> portSummaries(Container c) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        ports(c).forEach((port, bindings) -> {
+            int slash = port.indexOf('/');
+            int privatePort = Integer.parseInt(slash < 0 ? port : port.substring(0, slash));
+            String type = slash < 0 ? "tcp" : port.substring(slash + 1);
+            if (bindings == null || bindings.isEmpty()) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("PrivatePort", privatePort);
+                m.put("Type", type);
+                out.add(m);
+                return;
+            }
+            for (PublishedPort b : bindings) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("IP", b.hostIp());
+                m.put("PrivatePort", privatePort);
+                m.put("PublicPort", Integer.parseInt(b.hostPort()));
+                m.put("Type", type);
+                out.add(m);
+            }
+        });
+        return out;
     }
 
     private static Map<String, Object> networkSettings(Container c) {
+        SandboxState sandbox = c.state().running() ? c.sandbox() : null;
+        EndpointSettings bridge = sandbox == null ? null : sandbox.networks().get(NetworkController.BRIDGE);
+        if (bridge == null) {
+            bridge = EndpointSettings.empty();
+        }
         Map<String, Object> n = new LinkedHashMap<>();
         n.put("Bridge", "");
-        n.put("SandboxID", "");
+        n.put("SandboxID", sandbox == null ? "" : sandbox.sandboxId());
         n.put("HairpinMode", false);
         n.put("LinkLocalIPv6Address", "");
         n.put("LinkLocalIPv6PrefixLen", 0);
-        n.put("Ports", Map.of());
-        n.put("SandboxKey", "");
+        n.put("Ports", ports(c));
+        n.put("SandboxKey", sandbox == null ? "" : sandbox.sandboxKey());
         n.put("SecondaryIPAddresses", null);
         n.put("SecondaryIPv6Addresses", null);
-        n.put("EndpointID", "");
-        n.put("Gateway", "");
+        n.put("EndpointID", bridge.endpointId());
+        n.put("Gateway", bridge.gateway());
         n.put("GlobalIPv6Address", "");
         n.put("GlobalIPv6PrefixLen", 0);
-        n.put("IPAddress", "");
-        n.put("IPPrefixLen", 0);
+        n.put("IPAddress", bridge.ipAddress());
+        n.put("IPPrefixLen", bridge.ipPrefixLen());
         n.put("IPv6Gateway", "");
-        n.put("MacAddress", "");
+        n.put("MacAddress", bridge.macAddress());
         n.put("Networks", networks(c));
         return n;
     }

@@ -22,6 +22,7 @@ import io.wharf.core.internal.daemon.DaemonContext;
 import io.wharf.core.internal.daemon.WharfVersion;
 import io.wharf.core.internal.events.EventHub;
 import io.wharf.core.internal.image.ImageService;
+import io.wharf.core.internal.network.NetworkController;
 import io.wharf.core.internal.storage.StorageService;
 import io.wharf.core.internal.router.system.SystemBackend;
 import io.wharf.core.internal.server.ApiVersions;
@@ -62,6 +63,10 @@ public final class SystemService implements SystemBackend {
     /** The volumes: absent only in tests that do not make one. */
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private volatile VolumeService volumes;
+
+    /** The networks: absent only in tests that do not make them. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile NetworkController networks;
 
     @Activate
     public SystemService(@Reference DaemonContext daemon, @Reference EventHub events, @Reference StorageService storage,
@@ -209,7 +214,7 @@ public final class SystemService implements SystemBackend {
         i.put("Images", images.images().all().size());
         i.put("Driver", storage.driver().name());
         i.put("DriverStatus", driverStatus());
-        i.put("Plugins", plugins(config, volumes));
+        i.put("Plugins", plugins(config, volumes, networks));
         i.put("MemoryLimit", true);
         i.put("SwapLimit", true);
         i.put("KernelMemory", false);
@@ -276,10 +281,10 @@ public final class SystemService implements SystemBackend {
         return status;
     }
 
-    private static Map<String, Object> plugins(DaemonConfig config, VolumeService volumes) {
+    private static Map<String, Object> plugins(DaemonConfig config, VolumeService volumes, NetworkController networks) {
         Map<String, Object> p = new LinkedHashMap<>();
         p.put("Volume", volumes == null ? List.of() : volumes.driverNames());
-        p.put("Network", List.of());
+        p.put("Network", networks == null ? List.of() : networks.driverNames());
         p.put("Authorization", config.list("authorization-plugins").isEmpty() ? null : config.list("authorization-plugins"));
         p.put("Log", List.of("json-file"));
         return p;

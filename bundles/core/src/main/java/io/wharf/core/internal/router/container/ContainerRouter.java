@@ -28,6 +28,7 @@ import io.wharf.core.internal.container.Exec;
 import io.wharf.core.internal.container.HostConfig;
 import io.wharf.core.internal.container.logs.LogsOptions;
 import io.wharf.core.internal.json.Json;
+import io.wharf.core.internal.network.EndpointSettings;
 import io.wharf.core.spi.errors.InvalidParameterException;
 import io.wharf.core.spi.http.ApiRequest;
 import io.wharf.core.spi.http.ApiResponse;
@@ -144,11 +145,17 @@ public final class ContainerRouter implements Router {
         }
         ObjectNode config = ((ObjectNode) body).deepCopy();
         JsonNode host = config.remove("HostConfig");
-        config.remove("NetworkingConfig");
+        JsonNode networking = config.remove("NetworkingConfig");
         ContainerConfig cfg = Json.MAPPER.convertValue(config, ContainerConfig.class);
         HostConfig hostConfig = host == null || host.isNull() ? null : Json.MAPPER.convertValue(host, HostConfig.class);
+        Map<String, EndpointSettings> endpoints = new LinkedHashMap<>();
+        JsonNode endpointsConfig = networking == null ? null : networking.get("EndpointsConfig");
+        if (endpointsConfig != null && endpointsConfig.isObject()) {
+            endpointsConfig.fields().forEachRemaining(e -> endpoints.put(e.getKey(), e.getValue().isNull()
+                    ? EndpointSettings.empty() : Json.MAPPER.convertValue(e.getValue(), EndpointSettings.class)));
+        }
         List<String> warnings = new ArrayList<>();
-        Container c = containers.create(req.query("name").orElse(""), cfg, hostConfig, warnings);
+        Container c = containers.create(req.query("name").orElse(""), cfg, hostConfig, endpoints, warnings);
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("Id", c.id());
         out.put("Warnings", warnings);

@@ -1,5 +1,8 @@
 package io.wharf.core.internal.router.volume;
 
+import static io.wharf.core.internal.json.JsonFields.strings;
+import static io.wharf.core.internal.json.JsonFields.text;
+
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
@@ -68,29 +71,6 @@ public final class VolumeRouter implements Router {
         resp.json(201, json(v));
     }
 
-    private static String text(JsonNode body, String field) {
-        JsonNode n = body.get(field);
-        if (n == null || n.isNull()) {
-            return "";
-        }
-        if (!n.isTextual()) {
-            throw new InvalidParameterException("invalid JSON: " + field + " must be a string");
-        }
-        return n.asText();
-    }
-
-    private static Map<String, String> strings(JsonNode body, String field) {
-        JsonNode n = body.get(field);
-        Map<String, String> out = new LinkedHashMap<>();
-        if (n == null || n.isNull()) {
-            return out;
-        }
-        if (!n.isObject()) {
-            throw new InvalidParameterException("invalid JSON: " + field + " must be an object of strings");
-        }
-        n.fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().asText()));
-        return out;
-    }
 
     private void inspect(ApiRequest req, ApiResponse resp) throws Exception {
         resp.json(200, json(volumes.get(req.pathParam("name"))));

@@ -1,0 +1,866 @@
+package io.wharf.core.internal.network;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.locks.ReentrantLock;
+
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.wharf.core.internal.config.DaemonConfig;
+import io.wharf.core.internal.daemon.DaemonContext;
+import io.wharf.core.internal.ids.StringIds;
+import io.wharf.core.spi.errors.ConflictException;
+import io.wharf.core.spi.errors.ForbiddenException;
+import io.wharf.core.spi.errors.InvalidParameterException;
+import io.wharf.core.spi.errors.NotFoundException;
+import io.wharf.core.spi.errors.UnavailableException;
+import io.wharf.core.spi.events.Event;
+import io.wharf.core.spi.events.EventPublisher;
+import io.wharf.core.spi.http.Filters;
+import io.wharf.core.spi.linux.NetworkNamespaces;
+import io.wharf.core.spi.network.DriverSettings;
+import io.wharf.core.spi.network.Endpoint;
+import io.wharf.core.spi.network.Network;
+import io.wharf.core.spi.network.NetworkDriver;
+
+/**
+ * The daemon's networks (libnetwork's controller): the networks and their address pools, kept in
+ * data-root/network; the predefined networks bridge, host and none; the network drivers present
+ * now, which come and go as their bundles do; and the sandbox (network namespace, endpoints,
+ * published ports, embedded DNS) of every running container on a driver's network.
+ *
+ * <p>Metadata changes hold one lock; the drivers' kernel work is done outside it, so containers
+ * start in parallel.
+ */
+@Component(service = NetworkController.class)
+public final class NetworkController {
+
+    public static final String BRIDGE = "bridge";
+    public static final String HOST = "host";
+    public static final String NONE = "none";
+    private static final String DEFAULT_BRIDGE_DEVICE = "wharf0";
+    private static final Set<String> PREDEFINED = Set.of(BRIDGE, HOST, NONE);
+    private static final Set<String> LIST_FILTERS = Set.of("dangling", "driver", "id", "label", "name", "scope", "type");
+    private static final Set<String> PRUNE_FILTERS = Set.of("until", "label", "label!");
+    private static final Logger LOG = LoggerFactory.getLogger(NetworkController.class);
+
+    private final NetworkStore store;
+    private final EventPublisher events;
+    private final DriverSettings settings;
+    private final DaemonConfig config;
+    private final Path sandboxDir;
+    private final boolean liveRestore;
+    private final Ports ports;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Map<String, NetworkRecord> networks = new LinkedHashMap<>(); // by id, guarded by lock
+    private final Map<String, AddressPool> pools = new HashMap<>(); // by network id, guarded by lock
+    private final Map<String, Sandbox> sandboxes = new ConcurrentHashMap<>(); // by container id
+    private final Map<String, List<NetworkDriver>> drivers = new ConcurrentHashMap<>();
+
+    @Activate
+    public NetworkController(@Reference DaemonContext daemon, @Reference EventPublisher events) throws IOException {
+        this.config = daemon.config();
+        this.store = new NetworkStore(daemon.dataRoot().resolve("network").resolve("networks"));
+        this.events = events;
+        this.sandboxDir = daemon.execRoot().resolve("netns");
+        this.liveRestore = config.bool("live-restore");
+        this.settings = new DriverSettings(config.bool("iptables"), config.bool("ip-forward"), config.integer("mtu"));
+        this.ports = new Ports();
+        lock.lock();
+        try {
+            for (NetworkRecord n : store.load()) {
+                networks.put(n.id(), n);
+            }
+            ensurePredefined();
+            networks.values().forEach(this::openPool);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---- drivers ----
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    public void addDriver(NetworkDriver driver, Map<String, Object> props) {
+        if (!(props.get(NetworkDriver.NAME) instanceof String name) || name.isEmpty()) {
+            return;
+        }
+        try {
+            driver.configure(settings);
+            for (NetworkRecord n : snapshot()) {
+                if (n.driver().equals(name)) {
+                    driver.createNetwork(spi(n));
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.error("network driver {} failed to set up its networks: {}", name, e.getMessage());
+        }
+        drivers.computeIfAbsent(name, k -> new CopyOnWriteArrayList<>()).add(driver);
+        LOG.info("network driver {} is available", name);
+    }
+
+    public void removeDriver(NetworkDriver driver, Map<String, Object> props) {
+        if (props.get(NetworkDriver.NAME) instanceof String name) {
+            List<NetworkDriver> list = drivers.get(name);
+            if (list != null && list.remove(driver) && list.isEmpty()) {
+                LOG.info("network driver {} went away; its networks keep their state until it is back", name);
+            }
+        }
+    }
+
+    /** The names of the network drivers present now, with the built-in host and null (`docker info` Plugins.Network). */
+    public List<String> driverNames() {
+        Set<String> names = new java.util.TreeSet<>(List.of(HOST, "null"));
+        drivers.forEach((n, list) -> {
+            if (!list.isEmpty()) {
+                names.add(n);
+            }
+        });
+        return List.copyOf(names);
+    }
+
+    private Optional<NetworkDriver> driver(String name) {
+        List<NetworkDriver> list = drivers.get(name);
+        try {
+            return list == null ? Optional.empty() : Optional.of(list.getFirst());
+        } catch (java.util.NoSuchElementException e) {
+            return Optional.empty();
+        }
+    }
+
+    private NetworkDriver requireDriver(String name) {
+        return driver(name).orElseThrow(() -> new UnavailableException("network driver " + name + " is not available"));
+    }
+
+    private static boolean builtin(String driver) {
+        return driver.equals(HOST) || driver.equals("null");
+    }
+
+    // ---- networks ----
+
+    /** bridge, host and none, made on the first start; the default bridge follows the daemon's flags on every start. */
+    private void ensurePredefined() {
+        String bridgeDevice = config.string("bridge");
+        if (!bridgeDevice.equals(NONE)) {
+            NetworkRecord current = byName(BRIDGE);
+            NetworkRecord wanted = defaultBridge(current, bridgeDevice.isEmpty() ? DEFAULT_BRIDGE_DEVICE : bridgeDevice);
+            if (!wanted.equals(current)) {
+                save(wanted);
+            }
+        }
+        if (byName(HOST) == null) {
+            save(record(HOST, HOST, new NetworkRecord.Ipam("default", Map.of(), List.of()), false, Map.of(), Map.of()));
+        }
+        if (byName(NONE) == null) {
+            save(record(NONE, "null", new NetworkRecord.Ipam("default", Map.of(), List.of()), false, Map.of(), Map.of()));
+        }
+    }
+
+    private NetworkRecord defaultBridge(NetworkRecord current, String device) {
+        Map<String, String> options = new LinkedHashMap<>();
+        options.put(Network.DEFAULT_BRIDGE, "true");
+        options.put(Network.ENABLE_ICC, Boolean.toString(config.bool("icc")));
+        options.put(Network.ENABLE_IP_MASQUERADE, Boolean.toString(config.bool("ip-masq")));
+        options.put(Network.HOST_BINDING_IPV4, "0.0.0.0");
+        options.put(Network.BRIDGE_NAME, device);
+        options.put(Network.MTU, Integer.toString(config.integer("mtu") > 0 ? config.integer("mtu") : 1500));
+        String bip = config.string("bip");
+        String fixedCidr = config.string("fixed-cidr");
+        NetworkRecord.IpamConfig ipam;
+        if (!bip.isEmpty()) {
+            Subnet4 subnet = Subnet4.parse(bip);
+            ipam = new NetworkRecord.IpamConfig(subnet.toString(), fixedCidr, bip.substring(0, bip.indexOf('/')), null);
+        } else if (current != null && !current.ipam().config().isEmpty()
+                && current.ipam().config().getFirst().ipRange().equals(fixedCidr)) {
+            ipam = current.ipam().config().getFirst();
+        } else {
+            List<Subnet4> taken = new ArrayList<>();
+            networks.values().stream().filter(n -> !n.name().equals(BRIDGE)).forEach(n -> taken.addAll(subnets(n)));
+            Subnet4 subnet = fixedCidr.isEmpty() ? DefaultPools.choose(taken, ownDevices()) : Subnet4.parse(fixedCidr);
+            ipam = new NetworkRecord.IpamConfig(subnet.toString(), fixedCidr, Subnet4.format(subnet.firstHost()), null);
+        }
+        NetworkRecord.Ipam section = new NetworkRecord.Ipam("default", Map.of(), List.of(ipam));
+        if (current != null) {
+            return current.withOptions(options).withIpam(section);
+        }
+        return record(BRIDGE, BRIDGE, section, false, options, Map.of());
+    }
+
+    private static NetworkRecord record(String name, String driver, NetworkRecord.Ipam ipam, boolean internal,
+            Map<String, String> options, Map<String, String> labels) {
+        return new NetworkRecord(name, StringIds.generate(), Instant.now().toString(), "local", driver, false, ipam,
+                internal, false, false, null, false, options, labels);
+    }
+
+    private void save(NetworkRecord n) {
+        try {
+            store.put(n);
+        } catch (IOException e) {
+            throw new io.wharf.core.spi.errors.SystemException("saving network " + n.name() + ": " + e.getMessage(), e);
+        }
+        networks.put(n.id(), n);
+    }
+
+    private void openPool(NetworkRecord n) {
+        if (n.ipam().config().isEmpty()) {
+            return;
+        }
+        NetworkRecord.IpamConfig c = n.ipam().config().getFirst();
+        Subnet4 subnet = Subnet4.parse(c.subnet());
+        Subnet4 range = c.ipRange().isEmpty() ? subnet : Subnet4.parse(c.ipRange());
+        List<Long> reserved = new ArrayList<>();
+        if (!c.gateway().isEmpty()) {
+            reserved.add(Subnet4.address(c.gateway()));
+        }
+        if (c.auxiliaryAddresses() != null) {
+            c.auxiliaryAddresses().values().forEach(a -> reserved.add(Subnet4.address(a)));
+        }
+        pools.put(n.id(), new AddressPool(subnet, range, reserved));
+    }
+
+    private static List<Subnet4> subnets(NetworkRecord n) {
+        return n.ipam().config().stream().filter(c -> !c.subnet().isEmpty()).map(c -> Subnet4.parse(c.subnet())).toList();
+    }
+
+    /** The bridge devices of the daemon's networks, whose host routes are theirs. */
+    private Set<String> ownDevices() {
+        Set<String> out = new HashSet<>();
+        networks.values().forEach(n -> out.add(spi(n).option(Network.BRIDGE_NAME, "")));
+        return out;
+    }
+
+    private List<NetworkRecord> snapshot() {
+        lock.lock();
+        try {
+            return List.copyOf(networks.values());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private NetworkRecord byName(String name) {
+        return networks.values().stream().filter(n -> n.name().equals(name)).findFirst().orElse(null);
+    }
+
+    /** A network by full id, name or unique id prefix, as dockerd's FindNetwork looks. */
+    public NetworkRecord get(String idOrName) {
+        lock.lock();
+        try {
+            return find(idOrName);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private NetworkRecord find(String idOrName) {
+        NetworkRecord byId = networks.get(idOrName);
+        if (byId != null) {
+            return byId;
+        }
+        NetworkRecord named = byName(idOrName);
+        if (named != null) {
+            return named;
+        }
+        List<NetworkRecord> prefixed = idOrName.isEmpty() ? List.of()
+                : networks.values().stream().filter(n -> n.id().startsWith(idOrName)).toList();
+        if (prefixed.size() == 1) {
+            return prefixed.getFirst();
+        }
+        if (prefixed.size() > 1) {
+            throw new InvalidParameterException("network " + idOrName + " is ambiguous (" + prefixed.size() + " matches found based on ID prefix)");
+        }
+        throw new NotFoundException("network " + idOrName + " not found");
+    }
+
+    /** The network as the driver sees it: the user's options with the driver defaults the core owns. */
+    static Network spi(NetworkRecord n) {
+        Map<String, String> options = new LinkedHashMap<>(n.options());
+        options.putIfAbsent(Network.BRIDGE_NAME, "br-" + n.id().substring(0, 12));
+        List<Network.Subnet> subnets = n.ipam().config().stream()
+                .map(c -> new Network.Subnet(c.subnet(), c.gateway())).toList();
+        return new Network(n.id(), n.name(), subnets, n.internal(), options);
+    }
+
+    /** What POST /networks/create asks for. */
+    public record CreateRequest(String name, String driver, boolean internal, boolean attachable, boolean enableIPv6,
+            NetworkRecord.Ipam ipam, Map<String, String> options, Map<String, String> labels) {
+    }
+
+    /** POST /networks/create: answers the new network. */
+    public NetworkRecord create(CreateRequest req) throws IOException {
+        String name = req.name() == null ? "" : req.name();
+        if (name.isEmpty()) {
+            throw new InvalidParameterException("network name must not be empty");
+        }
+        String driverName = req.driver() == null || req.driver().isEmpty() ? BRIDGE : req.driver();
+        if (builtin(driverName)) {
+            throw new ForbiddenException("only one instance of \"" + driverName + "\" network is allowed");
+        }
+        if (req.enableIPv6()) {
+            throw new InvalidParameterException("IPv6 networks are not supported by Wharf");
+        }
+        NetworkDriver driver = driver(driverName).orElseThrow(() -> new NotFoundException(
+                "plugin \"" + driverName + "\" not found: network driver " + driverName + " is not available"));
+        NetworkRecord n;
+        lock.lock();
+        try {
+            if (byName(name) != null) {
+                throw new ConflictException("network with name " + name + " already exists");
+            }
+            NetworkRecord.Ipam ipam = assignSubnets(req.ipam());
+            n = record(name, driverName, ipam, req.internal(), req.options() == null ? Map.of() : req.options(),
+                    req.labels() == null ? Map.of() : req.labels());
+            n = new NetworkRecord(n.name(), n.id(), n.created(), n.scope(), n.driver(), false, n.ipam(), n.internal(),
+                    req.attachable(), false, null, false, n.options(), n.labels());
+            openPool(n);
+            save(n);
+        } finally {
+            lock.unlock();
+        }
+        try {
+            driver.createNetwork(spi(n));
+        } catch (IOException | RuntimeException e) {
+            forget(n);
+            throw e;
+        }
+        events.publish(Event.now("network", "create", n.id(), Map.of("name", n.name(), "type", n.driver())));
+        return n;
+    }
+
+    /** The user's IPAM config checked, each subnet with its gateway; a default pool when there is none. */
+    private NetworkRecord.Ipam assignSubnets(NetworkRecord.Ipam requested) {
+        List<Subnet4> taken = new ArrayList<>();
+        networks.values().forEach(n -> taken.addAll(subnets(n)));
+        List<NetworkRecord.IpamConfig> configs = new ArrayList<>();
+        NetworkRecord.Ipam ipam = requested == null ? new NetworkRecord.Ipam("default", Map.of(), List.of()) : requested;
+        if (!ipam.driver().equals("default")) {
+            throw new NotFoundException("plugin \"" + ipam.driver() + "\" not found");
+        }
+        for (NetworkRecord.IpamConfig c : ipam.config()) {
+            if (c.subnet().isEmpty()) {
+                if (!c.ipRange().isEmpty() || !c.gateway().isEmpty()) {
+                    throw new InvalidParameterException("ip-range and gateway need a subnet");
+                }
+                continue;
+            }
+            if (c.subnet().contains(":")) {
+                throw new InvalidParameterException("IPv6 subnets are not supported by Wharf: " + c.subnet());
+            }
+            Subnet4 subnet = Subnet4.parse(c.subnet());
+            if (taken.stream().anyMatch(subnet::overlaps)) {
+                throw new ForbiddenException("Pool overlaps with other one on this address space");
+            }
+            if (!c.ipRange().isEmpty() && !subnet.contains(Subnet4.parse(c.ipRange()))) {
+                throw new InvalidParameterException("no matching subnet for range " + c.ipRange());
+            }
+            String gateway = c.gateway().isEmpty() ? Subnet4.format(subnet.firstHost()) : c.gateway();
+            if (!subnet.contains(Subnet4.address(gateway))) {
+                throw new InvalidParameterException("no matching subnet for gateway " + gateway);
+            }
+            if (c.auxiliaryAddresses() != null) {
+                c.auxiliaryAddresses().forEach((host, address) -> {
+                    if (!subnet.contains(Subnet4.address(address))) {
+                        throw new InvalidParameterException("no matching subnet for aux-address " + address);
+                    }
+                });
+            }
+            taken.add(subnet);
+            configs.add(new NetworkRecord.IpamConfig(subnet.toString(), c.ipRange(), gateway, c.auxiliaryAddresses()));
+        }
+        if (configs.size() > 1) {
+            throw new InvalidParameterException("Wharf supports one IPv4 subnet per network");
+        }
+        if (configs.isEmpty()) {
+            Subnet4 subnet = DefaultPools.choose(taken, ownDevices());
+            configs.add(new NetworkRecord.IpamConfig(subnet.toString(), "", Subnet4.format(subnet.firstHost()), null));
+        }
+        return new NetworkRecord.Ipam("default", ipam.options(), configs);
+    }
+
+    private void forget(NetworkRecord n) throws IOException {
+        lock.lock();
+        try {
+            store.remove(n.id());
+            networks.remove(n.id());
+            pools.remove(n.id());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** DELETE /networks/{id}. */
+    public void remove(String idOrName) throws IOException {
+        NetworkRecord n = get(idOrName);
+        if (PREDEFINED.contains(n.name())) {
+            throw new ForbiddenException(n.name() + " is a pre-defined network and cannot be removed");
+        }
+        if (!containers(n.id()).isEmpty()) {
+            throw new ForbiddenException("error while removing network: network " + n.name() + " id " + n.id()
+                    + " has active endpoints");
+        }
+        requireDriver(n.driver()).deleteNetwork(spi(n));
+        forget(n);
+        events.publish(Event.now("network", "destroy", n.id(), Map.of("name", n.name(), "type", n.driver())));
+    }
+
+    /** GET /networks with dockerd's filters. */
+    public List<NetworkRecord> list(Filters filters) {
+        filters.validate(LIST_FILTERS);
+        for (String type : filters.get("type")) {
+            if (!type.equals("custom") && !type.equals("builtin")) {
+                throw new InvalidParameterException("invalid filter: 'type'='" + type + "'");
+            }
+        }
+        List<NetworkRecord> out = new ArrayList<>();
+        for (NetworkRecord n : snapshot()) {
+            boolean predefined = PREDEFINED.contains(n.name());
+            if (!filters.matchesAny("driver", v -> v.equals(n.driver()))
+                    || !filters.matchesAny("id", n.id()::startsWith)
+                    || !filters.matchesAny("name", n.name()::contains)
+                    || !filters.matchesAny("scope", v -> v.equals(n.scope()))
+                    || !filters.matchesAny("type", v -> v.equals(predefined ? "builtin" : "custom"))
+                    || !filters.matchesLabels("label", n.labels())
+                    || !filters.matchesAny("dangling", v -> Boolean.parseBoolean(v) == (!predefined && containers(n.id()).isEmpty()))) {
+                continue;
+            }
+            out.add(n);
+        }
+        return out;
+    }
+
+    /** POST /networks/prune: the user-defined networks no running container is on; answers their names. */
+    public List<String> prune(Filters filters, java.util.function.Predicate<NetworkRecord> createdBefore) throws IOException {
+        filters.validate(PRUNE_FILTERS);
+        List<String> removed = new ArrayList<>();
+        for (NetworkRecord n : snapshot()) {
+            if (PREDEFINED.contains(n.name()) || !containers(n.id()).isEmpty() || !createdBefore.test(n)
+                    || !filters.matchesLabels("label", n.labels())
+                    || (filters.has("label!") && filters.matchesLabels("label!", n.labels()))) {
+                continue;
+            }
+            try {
+                remove(n.id());
+                removed.add(n.name());
+            } catch (RuntimeException e) {
+                LOG.warn("pruning network {}: {}", n.name(), e.getMessage());
+            }
+        }
+        return removed;
+    }
+
+    /** The running containers on a network, as inspect's "Containers" shows them, by container id. */
+    public Map<String, Map<String, String>> containers(String networkId) {
+        Map<String, Map<String, String>> out = new LinkedHashMap<>();
+        for (Sandbox s : sandboxes.values()) {
+            s.endpoints().forEach((name, e) -> {
+                if (e.networkId().equals(networkId)) {
+                    Map<String, String> m = new LinkedHashMap<>();
+                    m.put("Name", s.containerName());
+                    m.put("EndpointID", e.endpointId());
+                    m.put("MacAddress", e.macAddress());
+                    m.put("IPv4Address", e.ipAddress() + "/" + e.ipPrefixLen());
+                    m.put("IPv6Address", "");
+                    out.put(s.containerId(), m);
+                }
+            });
+        }
+        return out;
+    }
+
+    // ---- containers ----
+
+    /**
+     * The networks a new container is on, by network name, from its network mode and
+     * NetworkingConfig.EndpointsConfig, checked as dockerd checks them at create.
+     */
+    public Map<String, EndpointSettings> endpointsAtCreate(String networkMode, Map<String, EndpointSettings> requested) {
+        Map<String, EndpointSettings> asked = requested == null ? Map.of() : requested;
+        Map<String, EndpointSettings> out = new LinkedHashMap<>();
+        if (networkMode.startsWith("container:")) {
+            return out;
+        }
+        String mode = networkMode.isEmpty() || networkMode.equals("default") ? defaultNetwork() : networkMode;
+        List<String> names = new ArrayList<>(List.of(mode));
+        asked.keySet().stream().filter(k -> !k.equals(mode)).forEach(names::add);
+        for (String name : names) {
+            NetworkRecord n = get(name);
+            EndpointSettings s = asked.getOrDefault(name, asked.getOrDefault(n.id(), EndpointSettings.empty()));
+            checkEndpoint(n, s);
+            out.put(n.name(), s.withNetworkId(n.id()));
+        }
+        return out;
+    }
+
+    /** The network a container without --network is on: the default bridge, or none with -b none. */
+    public String defaultNetwork() {
+        return config.string("bridge").equals(NONE) ? NONE : BRIDGE;
+    }
+
+    private static void checkEndpoint(NetworkRecord n, EndpointSettings s) {
+        boolean userDefined = !PREDEFINED.contains(n.name());
+        if (!s.requestedAddress().isEmpty()) {
+            if (!userDefined) {
+                throw new InvalidParameterException("user specified IP address is supported on user defined networks only");
+            }
+            if (n.ipam().config().isEmpty() || n.ipam().config().stream().allMatch(c -> c.subnet().isEmpty())) {
+                throw new InvalidParameterException(
+                        "user specified IP address is supported only when connecting to networks with user configured subnets");
+            }
+            Subnet4.address(s.requestedAddress());
+        }
+        if (!userDefined && s.aliases() != null && !s.aliases().isEmpty()) {
+            throw new InvalidParameterException("network-scoped alias is supported only for containers in user defined networks");
+        }
+    }
+
+    /**
+     * What a container asks of the network when it starts.
+     *
+     * @param networks   its networks by name (from create, connect and disconnect)
+     * @param ports      HostConfig.PortBindings, one entry per host binding
+     * @param exposed    the ports it exposes ("80/tcp"), published on ephemeral host ports when {@code publishAll}
+     */
+    public record SandboxRequest(String containerId, String containerName, Map<String, EndpointSettings> networks,
+            List<PortRequest> ports, List<String> exposed, boolean publishAll) {
+    }
+
+    /**
+     * Gives a starting container its sandbox: a network namespace with an endpoint on each of its
+     * driver networks, its published ports and, on user-defined networks, the embedded DNS. Answers
+     * null when the container needs none (host, none, another container's namespace).
+     */
+    public SandboxState attach(SandboxRequest req) throws IOException {
+        List<Map.Entry<String, EndpointSettings>> wanted = req.networks().entrySet().stream()
+                .filter(e -> !e.getKey().equals(HOST) && !e.getKey().equals(NONE)).toList();
+        if (wanted.isEmpty()) {
+            return null;
+        }
+        String sandboxId = StringIds.generate();
+        Path key = sandboxDir.resolve(sandboxId.substring(0, 12));
+        Sandbox sandbox = new Sandbox(req.containerId(), req.containerName().replaceFirst("^/", ""), sandboxId, key);
+        List<Joined> joined = new ArrayList<>();
+        boolean created = false;
+        try {
+            NetworkNamespaces.create(key);
+            created = true;
+            List<Ports.Binding> bindings = ports.bind(req.ports(), req.exposed(), req.publishAll());
+            sandbox.ports(bindings, Ports.exposedOnly(req.exposed(), bindings));
+            for (Map.Entry<String, EndpointSettings> e : wanted) {
+                joined.add(join(sandbox, e.getKey(), e.getValue(), joined.isEmpty(), joined.isEmpty() ? bindings : List.of()));
+            }
+            sandbox.startProxies(joined.getFirst().endpoint().ip());
+            if (joined.stream().anyMatch(j -> !PREDEFINED.contains(j.network().name()))) {
+                sandbox.startDns(this);
+            }
+            sandboxes.put(req.containerId(), sandbox);
+            return sandbox.state();
+        } catch (IOException | RuntimeException e) {
+            sandbox.stop();
+            for (Joined j : joined.reversed()) {
+                leave(j.network(), req.containerId(), j.settings(), key);
+            }
+            if (created) {
+                NetworkNamespaces.delete(key);
+            }
+            throw e;
+        }
+    }
+
+    private record Joined(NetworkRecord network, EndpointSettings settings, Endpoint endpoint) {
+    }
+
+    /** Takes an address and an endpoint id on the network and has its driver join the sandbox. */
+    private Joined join(Sandbox sandbox, String networkName, EndpointSettings requested, boolean defaultRoute,
+            List<Ports.Binding> bindings) throws IOException {
+        NetworkRecord n;
+        long address;
+        String interfaceName;
+        lock.lock();
+        try {
+            n = requested.networkId().isEmpty() ? find(networkName) : networks.get(requested.networkId());
+            if (n == null) {
+                throw new NotFoundException("network " + networkName + " not found");
+            }
+            AddressPool pool = pools.get(n.id());
+            if (pool == null) {
+                throw new InvalidParameterException("network " + n.name() + " has no address pool");
+            }
+            address = requested.requestedAddress().isEmpty() ? pool.take() : pool.take(Subnet4.address(requested.requestedAddress()));
+            interfaceName = "eth" + sandbox.endpoints().size();
+        } finally {
+            lock.unlock();
+        }
+        NetworkRecord.IpamConfig ipam = n.ipam().config().getFirst();
+        int prefix = Subnet4.parse(ipam.subnet()).prefix();
+        String ip = Subnet4.format(address);
+        String gateway = n.internal() ? "" : ipam.gateway();
+        String endpointId = StringIds.generate();
+        List<String> aliases = new ArrayList<>(requested.aliases() == null ? List.of() : requested.aliases());
+        if (!PREDEFINED.contains(n.name()) && !aliases.contains(sandbox.containerId().substring(0, 12))) {
+            aliases.add(sandbox.containerId().substring(0, 12));
+        }
+        EndpointSettings active = requested.active(n.id(), endpointId, gateway, ip, prefix, mac(address),
+                PREDEFINED.contains(n.name()) ? requested.aliases() : aliases);
+        Endpoint endpoint = endpoint(sandbox.containerId(), interfaceName, active, defaultRoute && !gateway.isEmpty(), bindings);
+        try {
+            requireDriver(n.driver()).join(spi(n), endpoint, sandbox.key());
+        } catch (IOException | RuntimeException e) {
+            releaseAddress(n.id(), ip);
+            throw e;
+        }
+        sandbox.endpoints().put(n.name(), active);
+        events.publish(Event.now("network", "connect", n.id(),
+                Map.of("container", sandbox.containerId(), "name", n.name(), "type", n.driver())));
+        return new Joined(n, active, endpoint);
+    }
+
+    private static Endpoint endpoint(String containerId, String interfaceName, EndpointSettings s, boolean defaultRoute,
+            List<Ports.Binding> bindings) {
+        return new Endpoint(s.endpointId(), containerId, interfaceName, s.macAddress(), s.ipAddress() + "/" + s.ipPrefixLen(),
+                s.gateway(), defaultRoute, bindings.stream().map(Ports.Binding::mapping).toList());
+    }
+
+    /** dockerd's MAC for an IPv4 endpoint: 02:42 and the four bytes of the address. */
+    static String mac(long address) {
+        return String.format("02:42:%02x:%02x:%02x:%02x", address >> 24 & 255, address >> 16 & 255, address >> 8 & 255,
+                address & 255);
+    }
+
+    private void releaseAddress(String networkId, String ip) {
+        lock.lock();
+        try {
+            AddressPool pool = pools.get(networkId);
+            if (pool != null && !ip.isEmpty()) {
+                pool.release(Subnet4.address(ip));
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Has the driver undo an endpoint and gives its address back; the driver gone only logs. */
+    private void leave(NetworkRecord n, String containerId, EndpointSettings s, Path sandboxKey) {
+        Optional<NetworkDriver> driver = driver(n.driver());
+        if (driver.isPresent()) {
+            try {
+                driver.get().leave(spi(n), endpoint("", "", s, false, List.of()), sandboxKey);
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("leaving network {}: {}", n.name(), e.getMessage());
+            }
+        } else {
+            LOG.warn("network driver {} is not available to undo endpoint {} on {}", n.driver(), s.endpointId(), n.name());
+        }
+        releaseAddress(n.id(), s.ipAddress());
+        events.publish(Event.now("network", "disconnect", n.id(),
+                Map.of("container", containerId, "name", n.name(), "type", n.driver())));
+    }
+
+    /** Undoes a sandbox: its DNS, proxies and endpoints, then the namespace. Also for a sandbox of a daemon before this one. */
+    public void detach(String containerId, SandboxState state) {
+        Sandbox sandbox = sandboxes.remove(containerId);
+        if (sandbox != null) {
+            sandbox.stop();
+        }
+        if (state == null) {
+            return;
+        }
+        Path key = Path.of(state.sandboxKey());
+        state.networks().forEach((name, s) -> {
+            NetworkRecord n = networks.get(s.networkId());
+            if (n != null && !s.endpointId().isEmpty()) {
+                leave(n, containerId, s, key);
+            }
+        });
+        try {
+            NetworkNamespaces.delete(key);
+        } catch (IOException e) {
+            LOG.warn("removing network namespace {}: {}", key, e.getMessage());
+        }
+    }
+
+    /** Takes back the sandbox of a container that kept running while the daemon was down (--live-restore). */
+    public void adopt(String containerId, String containerName, SandboxState state) throws IOException {
+        Sandbox sandbox = new Sandbox(containerId, containerName.replaceFirst("^/", ""), state.sandboxId(),
+                Path.of(state.sandboxKey()));
+        lock.lock();
+        try {
+            state.networks().forEach((name, s) -> {
+                AddressPool pool = pools.get(s.networkId());
+                if (pool != null && !s.ipAddress().isEmpty()) {
+                    try {
+                        pool.take(Subnet4.address(s.ipAddress()));
+                    } catch (RuntimeException e) {
+                        LOG.warn("container {} keeps {} on {}: {}", containerName, s.ipAddress(), name, e.getMessage());
+                    }
+                }
+                sandbox.endpoints().put(name, s);
+            });
+        } finally {
+            lock.unlock();
+        }
+        List<Ports.Binding> bindings = ports.rebind(state.ports());
+        sandbox.ports(bindings, Ports.exposedOnly(List.copyOf(state.ports().keySet()), bindings));
+        if (!state.networks().isEmpty()) {
+            sandbox.startProxies(state.networks().values().iterator().next().ipAddress());
+        }
+        if (state.embeddedDns()) {
+            sandbox.startDns(this);
+        }
+        sandboxes.put(containerId, sandbox);
+    }
+
+    /** POST /networks/{id}/connect for a running container: an endpoint on the network joins its sandbox. */
+    public SandboxState connect(String containerId, String networkName, EndpointSettings requested) throws IOException {
+        Sandbox sandbox = sandboxes.get(containerId);
+        if (sandbox == null) {
+            throw new ConflictException("container " + containerId + " has no network namespace of its own to connect");
+        }
+        NetworkRecord n = get(networkName);
+        checkEndpoint(n, requested);
+        if (sandbox.endpoints().containsKey(n.name())) {
+            throw new ForbiddenException("endpoint with name " + sandbox.containerName() + " already exists in network " + n.name());
+        }
+        join(sandbox, n.name(), requested.withNetworkId(n.id()), false, List.of());
+        if (!PREDEFINED.contains(n.name())) {
+            sandbox.startDns(this);
+        }
+        return sandbox.state();
+    }
+
+    /** POST /networks/{id}/disconnect for a running container. */
+    public SandboxState disconnect(String containerId, String networkName) {
+        Sandbox sandbox = sandboxes.get(containerId);
+        if (sandbox == null) {
+            return null;
+        }
+        EndpointSettings s = sandbox.endpoints().remove(networkName);
+        if (s != null) {
+            leave(networks.get(s.networkId()), containerId, s, sandbox.key());
+        }
+        return sandbox.state();
+    }
+
+    /** The container's address on the default bridge, for --link's /etc/hosts entries. */
+    public Optional<String> bridgeAddress(String containerId) {
+        Sandbox s = sandboxes.get(containerId);
+        EndpointSettings e = s == null ? null : s.endpoints().get(BRIDGE);
+        return e == null ? Optional.empty() : Optional.of(e.ipAddress());
+    }
+
+    // ---- name resolution ----
+
+    /**
+     * The addresses {@code name} has for the container asking, as dockerd's embedded DNS answers:
+     * containers on the user-defined networks it shares, by name, network alias or short id, each
+     * also as NAME.NETWORK.
+     */
+    List<InetAddress> resolve(String askingContainer, String name) {
+        Sandbox asking = sandboxes.get(askingContainer);
+        String wanted = name.toLowerCase(Locale.ROOT).replaceFirst("\\.$", "");
+        List<InetAddress> out = new ArrayList<>();
+        if (asking == null) {
+            return out;
+        }
+        for (Map.Entry<String, EndpointSettings> mine : asking.endpoints().entrySet()) {
+            String network = mine.getKey();
+            if (PREDEFINED.contains(network)) {
+                continue;
+            }
+            for (Sandbox other : sandboxes.values()) {
+                EndpointSettings theirs = other.endpoints().get(network);
+                if (theirs == null || theirs.ipAddress().isEmpty()) {
+                    continue;
+                }
+                for (String n : other.names(network)) {
+                    if (wanted.equals(n) || wanted.equals(n + "." + network.toLowerCase(Locale.ROOT))) {
+                        out.add(inet(theirs.ipAddress()));
+                        break;
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The name of the container that has {@code address} on a network the asking container shares: NAME.NETWORK. */
+    Optional<String> reverse(String askingContainer, String address) {
+        Sandbox asking = sandboxes.get(askingContainer);
+        if (asking == null) {
+            return Optional.empty();
+        }
+        for (String network : asking.endpoints().keySet()) {
+            for (Sandbox other : sandboxes.values()) {
+                EndpointSettings theirs = other.endpoints().get(network);
+                if (theirs != null && theirs.ipAddress().equals(address) && !PREDEFINED.contains(network)) {
+                    return Optional.of(other.containerName() + "." + network);
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static InetAddress inet(String ip) {
+        try {
+            return InetAddress.getByAddress(ip, InetAddress.getByName(ip).getAddress());
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Tells the controller a container was renamed, for name resolution. */
+    public void renamed(String containerId, String newName) {
+        Sandbox s = sandboxes.get(containerId);
+        if (s != null) {
+            s.containerName(newName.replaceFirst("^/", ""));
+        }
+    }
+
+    // ---- shutdown ----
+
+    /**
+     * Without --live-restore the containers are stopped by now (the container service goes first):
+     * each network's kernel state goes with the daemon and comes back at the next start.
+     */
+    @Deactivate
+    void deactivate() {
+        sandboxes.values().forEach(Sandbox::stop);
+        if (liveRestore) {
+            return;
+        }
+        for (NetworkRecord n : snapshot()) {
+            driver(n.driver()).ifPresent(d -> {
+                try {
+                    d.deleteNetwork(spi(n));
+                } catch (IOException | RuntimeException e) {
+                    LOG.warn("removing network {} from the kernel: {}", n.name(), e.getMessage());
+                }
+            });
+        }
+    }
+
+    Collection<Sandbox> sandboxes() {
+        return sandboxes.values();
+    }
+}
