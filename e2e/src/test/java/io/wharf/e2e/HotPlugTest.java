@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -96,6 +97,44 @@ class HotPlugTest {
             assertEquals("kept", Files.readString(data.resolve("kept")));
             d.docker("volume", "rm", "hv").ok();
             assertEquals("", d.docker("volume", "ls", "-q").ok().out());
+        }
+    }
+
+    @Test
+    void bridgeDriverBundleCanGoWhileContainersKeepTheirNetworkAndComeBack() throws Exception {
+        WharfDaemon d = new WharfDaemon(dir);
+        Path bridgeJar = d.withoutRuntimeBundle("io.wharf.network.bridge-");
+        Files.copy(bridgeJar, d.deployDir.resolve("network-bridge.jar"));
+        try (d) {
+            d.start();
+            d.docker("import", "--change", "CMD [\"sh\"]", TestImages.fullBusyboxRootfs(dir).toString(), "busybox:latest").ok();
+            succeedsWithin(d, Duration.ofSeconds(20), "network", "create", "hotnet").ok();
+            int port = FreePort.find();
+            d.docker("run", "-d", "--name", "web", "--network", "hotnet", "-p", "127.0.0.1:" + port + ":80", "busybox",
+                    "sh", "-c", "echo up > /tmp/index.html; exec httpd -f -p 80 -h /tmp").ok();
+            d.docker("run", "-d", "--name", "peer", "--network", "hotnet", "busybox", "sleep", "300").ok();
+            assertEquals("up\n", succeedsWithin(d, Duration.ofSeconds(10), "exec", "peer", "wget", "-qO-", "http://web/").ok().out());
+
+            Files.delete(d.deployDir.resolve("network-bridge.jar"));
+            Cli.Result refused = null;
+            for (Instant deadline = Instant.now().plus(Duration.ofSeconds(20)); Instant.now().isBefore(deadline); Thread.sleep(200)) {
+                refused = d.docker("run", "--rm", "busybox", "true");
+                if (refused.exitCode() != 0) {
+                    break;
+                }
+            }
+            assertTrue(refused.exitCode() != 0 && refused.err().contains("network driver bridge is not available"),
+                    refused.toString());
+            // the running containers keep their connectivity, by name and on the published port
+            assertEquals("up\n", d.docker("exec", "peer", "wget", "-qO-", "http://web/").ok().out());
+            Cli.Result curl = Cli.run(java.util.Map.of(), List.of("curl", "-sS", "--max-time", "5", "http://127.0.0.1:" + port + "/"));
+            assertEquals("up\n", curl.ok().out());
+
+            Files.copy(bridgeJar, d.deployDir.resolve("network-bridge.jar"));
+            assertEquals("", succeedsWithin(d, Duration.ofSeconds(20), "run", "--rm", "--network", "hotnet", "busybox", "true")
+                    .ok().out());
+            d.docker("rm", "-f", "web", "peer").ok();
+            d.docker("network", "rm", "hotnet").ok();
         }
     }
 }

@@ -25,6 +25,7 @@ final class WharfDaemon implements AutoCloseable {
     final Path deployDir;
     final Path log;
     private Process process;
+    private Path runtime; // a copy of the built runtime to start instead of run/target's, or null
 
     WharfDaemon(Path dir) throws IOException {
         this(dir, dir.resolve("root"));
@@ -40,6 +41,35 @@ final class WharfDaemon implements AutoCloseable {
         this.deployDir = dir.resolve("deploy");
         this.log = dir.resolve("daemon.log");
         Files.createDirectories(deployDir);
+    }
+
+    /**
+     * Starts from a copy of the built runtime without the runtime bundles whose file names start
+     * with {@code prefix}, and answers the jar of that bundle (to deploy and remove in a test).
+     */
+    Path withoutRuntimeBundle(String prefix) throws IOException {
+        Path built = TOP.resolve("run/target");
+        runtime = dir.resolve("runtime");
+        Path bundles = runtime.resolve("export/wharf");
+        Files.createDirectories(bundles);
+        Files.createDirectories(runtime.resolve("wharf"));
+        for (String file : List.of("felix.jar", "launcher.jar", "wharf.jsa")) {
+            Files.copy(built.resolve("wharf").resolve(file), runtime.resolve("wharf").resolve(file));
+        }
+        Path left = null;
+        try (var jars = Files.list(built.resolve("export/wharf"))) {
+            for (Path jar : jars.toList()) {
+                if (jar.getFileName().toString().startsWith(prefix)) {
+                    left = jar;
+                } else {
+                    Files.copy(jar, bundles.resolve(jar.getFileName()));
+                }
+            }
+        }
+        if (left == null) {
+            throw new IOException("no runtime bundle " + prefix + "* in " + built);
+        }
+        return left;
     }
 
     /** The flags every test daemon gets: its own paths and no system config file. */
@@ -60,18 +90,25 @@ final class WharfDaemon implements AutoCloseable {
         }
         List<String> args = new ArrayList<>(baseArgs());
         args.addAll(List.of(extra));
-        process = launch(args, log);
+        process = launch(args, log, runtime);
         awaitPing(Duration.ofSeconds(60));
         return this;
     }
 
     /** Runs wharfd with exactly {@code args}, output to {@code output}. */
     static Process launch(List<String> args, Path output) throws IOException {
+        return launch(args, output, null);
+    }
+
+    private static Process launch(List<String> args, Path output, Path runtime) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(TOP.resolve("run/wharfd").toString());
         cmd.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(output.toFile());
         pb.environment().put("WHARF_NO_BUILD", "1");
+        if (runtime != null) {
+            pb.environment().put("WHARF_RUNTIME", runtime.toString());
+        }
         return pb.start();
     }
 

@@ -106,6 +106,13 @@ public final class ConfigLoader {
                 }
                 List<String> items = new ArrayList<>();
                 for (JsonNode item : v) {
+                    if (item.isObject()) {
+                        // an object item is the flag's key=value,... form (default-address-pools' {"base", "size"})
+                        List<String> pairs = new ArrayList<>();
+                        item.fields().forEachRemaining(f -> pairs.add(f.getKey() + "=" + f.getValue().asText()));
+                        items.add(String.join(",", pairs));
+                        continue;
+                    }
                     if (!item.isTextual()) {
                         yield null;
                     }

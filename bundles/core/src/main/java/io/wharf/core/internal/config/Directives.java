@@ -46,6 +46,8 @@ final class Directives {
         add("bridge", STRING, "", false, "Attach containers to a network bridge", "-b", "--bridge");
         add("bip", STRING, "", false, "Specify network bridge IP", "--bip");
         add("fixed-cidr", STRING, "", false, "IPv4 subnet for fixed IPs", "--fixed-cidr");
+        add("default-address-pools", LIST, List.of(), false,
+                "Default address pools for node specific local networks (base=CIDR,size=PREFIX)", "--default-address-pool");
         add("iptables", BOOLEAN, true, false, "Enable addition of iptables rules", "--iptables");
         add("ip-forward", BOOLEAN, true, false, "Enable net.ipv4.ip_forward", "--ip-forward");
         add("ip-masq", BOOLEAN, true, false, "Enable IP masquerading", "--ip-masq");

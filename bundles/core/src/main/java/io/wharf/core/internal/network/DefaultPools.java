@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Set;
 
 import io.wharf.core.spi.errors.ForbiddenException;
+import io.wharf.core.spi.errors.InvalidParameterException;
 
 /**
  * libnetwork's predefined local address pools (172.17.0.0/16 to 172.31.0.0/16, then 192.168.0.0/16
@@ -20,6 +21,45 @@ final class DefaultPools {
     private static final Path ROUTES = Path.of("/proc/net/route");
 
     private DefaultPools() {
+    }
+
+    /**
+     * The pools of {@code --default-address-pool base=CIDR,size=N} flags, each base cut into
+     * subnets of prefix length N; dockerd's predefined ones when there are none.
+     */
+    static List<Subnet4> configured(List<String> flags) {
+        if (flags.isEmpty()) {
+            return predefined();
+        }
+        List<Subnet4> pools = new ArrayList<>();
+        for (String flag : flags) {
+            String base = null;
+            int size = -1;
+            for (String part : flag.split(",")) {
+                String[] kv = part.split("=", 2);
+                if (kv.length == 2 && kv[0].trim().equals("base")) {
+                    base = kv[1].trim();
+                } else if (kv.length == 2 && kv[0].trim().equals("size")) {
+                    try {
+                        size = Integer.parseInt(kv[1].trim());
+                    } catch (NumberFormatException e) {
+                        size = -1;
+                    }
+                }
+            }
+            if (base == null) {
+                throw new InvalidParameterException("invalid default address pool " + flag + ": base=CIDR is missing");
+            }
+            Subnet4 b = Subnet4.parse(base);
+            if (size < b.prefix() || size > 32) {
+                throw new InvalidParameterException("invalid default address pool " + flag
+                        + ": size must be between the base's prefix length and 32");
+            }
+            for (long start = b.base(); start <= b.last() && pools.size() < 1 << 16; start += 1L << (32 - size)) {
+                pools.add(new Subnet4(start, size));
+            }
+        }
+        return pools;
     }
 
     static List<Subnet4> predefined() {
@@ -34,13 +74,13 @@ final class DefaultPools {
     }
 
     /**
-     * The first predefined pool that overlaps none of {@code taken} and no route of the host
+     * The first of {@code pools} that overlaps none of {@code taken} and no route of the host
      * outside {@code ownDevices} (the daemon's own bridges, whose routes are its networks').
      */
-    static Subnet4 choose(Collection<Subnet4> taken, Set<String> ownDevices) {
+    static Subnet4 choose(List<Subnet4> pools, Collection<Subnet4> taken, Set<String> ownDevices) {
         List<Subnet4> busy = new ArrayList<>(taken);
         busy.addAll(hostRoutes(ownDevices));
-        for (Subnet4 candidate : predefined()) {
+        for (Subnet4 candidate : pools) {
             if (busy.stream().noneMatch(candidate::overlaps)) {
                 return candidate;
             }

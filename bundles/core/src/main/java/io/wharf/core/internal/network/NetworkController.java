@@ -73,6 +73,7 @@ public final class NetworkController {
     private final Path sandboxDir;
     private final boolean liveRestore;
     private final Ports ports;
+    private final List<Subnet4> addressPools;
     private final ReentrantLock lock = new ReentrantLock();
     private final Map<String, NetworkRecord> networks = new LinkedHashMap<>(); // by id, guarded by lock
     private final Map<String, AddressPool> pools = new HashMap<>(); // by network id, guarded by lock
@@ -88,6 +89,7 @@ public final class NetworkController {
         this.liveRestore = config.bool("live-restore");
         this.settings = new DriverSettings(config.bool("iptables"), config.bool("ip-forward"), config.integer("mtu"));
         this.ports = new Ports();
+        this.addressPools = DefaultPools.configured(config.list("default-address-pools"));
         lock.lock();
         try {
             for (NetworkRecord n : store.load()) {
@@ -198,7 +200,7 @@ public final class NetworkController {
         } else {
             List<Subnet4> taken = new ArrayList<>();
             networks.values().stream().filter(n -> !n.name().equals(BRIDGE)).forEach(n -> taken.addAll(subnets(n)));
-            Subnet4 subnet = fixedCidr.isEmpty() ? DefaultPools.choose(taken, ownDevices()) : Subnet4.parse(fixedCidr);
+            Subnet4 subnet = fixedCidr.isEmpty() ? DefaultPools.choose(addressPools, taken, ownDevices()) : Subnet4.parse(fixedCidr);
             ipam = new NetworkRecord.IpamConfig(subnet.toString(), fixedCidr, Subnet4.format(subnet.firstHost()), null);
         }
         NetworkRecord.Ipam section = new NetworkRecord.Ipam("default", Map.of(), List.of(ipam));
@@ -393,7 +395,7 @@ public final class NetworkController {
             throw new InvalidParameterException("Wharf supports one IPv4 subnet per network");
         }
         if (configs.isEmpty()) {
-            Subnet4 subnet = DefaultPools.choose(taken, ownDevices());
+            Subnet4 subnet = DefaultPools.choose(addressPools, taken, ownDevices());
             configs.add(new NetworkRecord.IpamConfig(subnet.toString(), "", Subnet4.format(subnet.firstHost()), null));
         }
         return new NetworkRecord.Ipam("default", ipam.options(), configs);
