@@ -278,7 +278,19 @@ public final class ContainerService implements TaskListener {
                 throw new ConflictException("container is marked for removal and cannot be started");
             }
             c.manuallyStopped(false);
-            run(c);
+            try {
+                run(c);
+            } catch (IOException | RuntimeException e) {
+                if (c.hostConfig().autoRemove()) {
+                    // as dockerd: a --rm container that cannot start goes (the CLI waits for its removal)
+                    try {
+                        removeLocked(c, true, true);
+                    } catch (IOException | RuntimeException removal) {
+                        e.addSuppressed(removal);
+                    }
+                }
+                throw e;
+            }
         } finally {
             c.lifecycle().unlock();
         }

@@ -503,12 +503,17 @@ public final class NetworkController {
         if (networkMode.startsWith("container:")) {
             return out;
         }
-        String mode = networkMode.isEmpty() || networkMode.equals("default") ? defaultNetwork() : networkMode;
+        boolean byDefault = networkMode.isEmpty() || networkMode.equals("default");
+        String mode = byDefault ? defaultNetwork() : networkMode;
+        // The CLI keys the primary network's settings by the mode as given ("default" too).
+        EndpointSettings primary = asked.getOrDefault(networkMode, asked.get(mode));
         List<String> names = new ArrayList<>(List.of(mode));
-        asked.keySet().stream().filter(k -> !k.equals(mode)).forEach(names::add);
+        asked.keySet().stream().filter(k -> !k.equals(mode) && !k.equals(networkMode) && !(byDefault && k.equals("default")))
+                .forEach(names::add);
         for (String name : names) {
             NetworkRecord n = get(name);
-            EndpointSettings s = asked.getOrDefault(name, asked.getOrDefault(n.id(), EndpointSettings.empty()));
+            EndpointSettings s = name.equals(mode) && primary != null ? primary
+                    : asked.getOrDefault(name, asked.getOrDefault(n.id(), EndpointSettings.empty()));
             checkEndpoint(n, s);
             out.put(n.name(), s.withNetworkId(n.id()));
         }
@@ -581,7 +586,7 @@ public final class NetworkController {
         } catch (IOException | RuntimeException e) {
             sandbox.stop();
             for (Joined j : joined.reversed()) {
-                leave(j.network(), req.containerId(), j.settings(), key);
+                leave(j.network(), req.containerId(), j.settings(), j.endpoint().ports(), key);
             }
             if (created) {
                 NetworkNamespaces.delete(key);
@@ -663,11 +668,13 @@ public final class NetworkController {
     }
 
     /** Has the driver undo an endpoint and gives its address back; the driver gone only logs. */
-    private void leave(NetworkRecord n, String containerId, EndpointSettings s, Path sandboxKey) {
+    private void leave(NetworkRecord n, String containerId, EndpointSettings s, List<Endpoint.PortMapping> ports,
+            Path sandboxKey) {
         Optional<NetworkDriver> driver = driver(n.driver());
         if (driver.isPresent()) {
             try {
-                driver.get().leave(spi(n), endpoint("", "", s, false, List.of()), sandboxKey);
+                driver.get().leave(spi(n), new Endpoint(s.endpointId(), containerId, "", s.macAddress(),
+                        s.ipAddress() + "/" + s.ipPrefixLen(), s.gateway(), false, ports), sandboxKey);
             } catch (IOException | RuntimeException e) {
                 LOG.warn("leaving network {}: {}", n.name(), e.getMessage());
             }
@@ -689,12 +696,16 @@ public final class NetworkController {
             return;
         }
         Path key = Path.of(state.sandboxKey());
-        state.networks().forEach((name, s) -> {
+        // The published ports forward to the first endpoint (the one with the default route).
+        List<Endpoint.PortMapping> ports = Ports.mappings(state.ports());
+        boolean first = true;
+        for (EndpointSettings s : state.networks().values()) {
             NetworkRecord n = networks.get(s.networkId());
             if (n != null && !s.endpointId().isEmpty()) {
-                leave(n, containerId, s, key);
+                leave(n, containerId, s, first ? ports : List.of(), key);
             }
-        });
+            first = false;
+        }
         try {
             NetworkNamespaces.delete(key);
         } catch (IOException e) {
@@ -757,9 +768,11 @@ public final class NetworkController {
         if (sandbox == null) {
             return null;
         }
+        boolean first = sandbox.endpoints().keySet().stream().findFirst().map(networkName::equals).orElse(false);
         EndpointSettings s = sandbox.endpoints().remove(networkName);
         if (s != null) {
-            leave(networks.get(s.networkId()), containerId, s, sandbox.key());
+            leave(networks.get(s.networkId()), containerId, s,
+                    first ? Ports.mappings(sandbox.state().ports()) : List.of(), sandbox.key());
         }
         return sandbox.state();
     }

@@ -172,4 +172,20 @@ final class Ports {
         }
         return out;
     }
+
+    /** The mappings of published ports as a container's state keeps them ("80/tcp" to its host ends). */
+    static List<Endpoint.PortMapping> mappings(Map<String, List<PublishedPort>> ports) {
+        List<Endpoint.PortMapping> out = new ArrayList<>();
+        ports.forEach((port, hosts) -> {
+            if (hosts != null) {
+                String normal = normal(port);
+                int slash = normal.indexOf('/');
+                for (PublishedPort h : hosts) {
+                    out.add(new Endpoint.PortMapping(normal.substring(slash + 1), h.hostIp(), Integer.parseInt(h.hostPort()),
+                            Integer.parseInt(normal.substring(0, slash))));
+                }
+            }
+        });
+        return out;
+    }
 }

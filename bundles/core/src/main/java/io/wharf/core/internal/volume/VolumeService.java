@@ -82,7 +82,12 @@ public final class VolumeService {
     }
 
     /** A service keeping its metadata under {@code volumesRoot}, asking {@code external} for drivers it lacks. */
-    public VolumeService(Path volumesRoot, EventPublisher events, ExternalDrivers external) throws IOException {
+    public static VolumeService at(Path volumesRoot, EventPublisher events, ExternalDrivers external) throws IOException {
+        return new VolumeService(volumesRoot, events, external);
+    }
+
+    // Not public: SCR would try it as the component's constructor, which takes as many arguments.
+    private VolumeService(Path volumesRoot, EventPublisher events, ExternalDrivers external) throws IOException {
         this.store = new VolumeStore(volumesRoot);
         this.events = events;
         this.external = external;

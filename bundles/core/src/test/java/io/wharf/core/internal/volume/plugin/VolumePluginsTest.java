@@ -121,7 +121,7 @@ class VolumePluginsTest {
     @Test
     void theVolumeServiceUsesPluginsForDriversItLacks() throws Exception {
         try (FakePlugin p = new FakePlugin(dir.resolve("fake.sock"))) {
-            VolumeService service = new VolumeService(dir.resolve("volumes"), e -> { }, plugins());
+            VolumeService service = VolumeService.at(dir.resolve("volumes"), e -> { }, plugins());
             assertTrue(service.driverNames().isEmpty());
             VolumeService.View v = service.create("v1", "fake", Map.of(), Map.of());
             assertEquals("fake", v.driver());
