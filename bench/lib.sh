@@ -8,11 +8,14 @@
 #   java             the JDK 25 java binary (run/lib/java-home.sh)
 #   wharfd_cmd       array: how to start Wharf (run/wharfd, or $WHARFD split on spaces)
 #   dockerd_bin      the dockerd binary
-# and may set start_timeout and stop_timeout (seconds; defaults 60 and 30).
+# and may set start_timeout and stop_timeout (seconds; defaults 60 and 30), and
+# dockerd_network_flags (default: --bridge=none --iptables=false, no bridge and no firewall rules).
 # bench_setup makes $tmp (removed on exit, with whatever a daemon left mounted below it) and
 # installs the traps; the script calls bench_compile_probe before the first start. Commands the
 # script adds to before_stop_hooks run on exit before the processes it started are stopped (e.g.
 # removing containers from a daemon), those in after_stop_hooks after (e.g. removing cgroups).
+
+[ -n "${dockerd_network_flags+set}" ] || dockerd_network_flags=(--bridge=none --iptables=false)
 
 : "${start_timeout:=60}"  # seconds a daemon gets to answer /_ping
 : "${stop_timeout:=30}"   # seconds a daemon gets to exit after SIGTERM
@@ -191,7 +194,7 @@ launch() {
       # (which dockerd 20.10 would otherwise create as /etc/docker/key.json) stays in $dir.
       printf '{"deprecated-key-path": "%s"}\n' "$dir/key.json" > "$dir/daemon.json"
       "$dockerd_bin" --config-file "$dir/daemon.json" --data-root "$dir/root" --exec-root "$dir/exec" \
-        --pidfile "$dir/pid" -H "unix://$dir/sock" --bridge=none --iptables=false "$@" \
+        --pidfile "$dir/pid" -H "unix://$dir/sock" "${dockerd_network_flags[@]}" "$@" \
         </dev/null >"$dir/log" 2>&1 &
       ;;
   esac
