@@ -184,6 +184,14 @@ class NetworksTest {
             assertTrue(shared.contains(ip + "/"), shared);
             String route = d.docker("exec", "alpha", "ip", "route").ok().out();
             assertTrue(route.startsWith("default via " + inspect(d, "{{.NetworkSettings.Gateway}}", "alpha")), route);
+
+            // --link on the default bridge: the target by its alias and name in /etc/hosts
+            String hosts = d.docker("run", "--rm", "--link", "alpha:database", "busybox", "cat", "/etc/hosts").ok().out();
+            assertTrue(hosts.lines().anyMatch(l -> l.startsWith(ip + "\t") && l.contains("database") && l.endsWith(" alpha")),
+                    hosts);
+            d.docker("run", "--rm", "--link", "alpha:database", "busybox", "ping", "-c", "1", "-W", "2", "database").ok();
+            Cli.Result stopped = d.docker("run", "--rm", "--link", "nosuch:db", "busybox", "true");
+            assertNotEquals(0, stopped.exitCode(), stopped.toString());
             d.docker("rm", "-f", "alpha").ok();
         }
     }
@@ -243,10 +251,16 @@ class NetworksTest {
     }
 
     @Test
-    void iccFalseBlocksContainerToContainerAndDockerUserRulesAreHonoured() throws Exception {
-        try (WharfDaemon d = daemon("--icc=false")) {
+    void iccFalseBipAndMtuShapeTheDefaultBridgeAndDockerUserRulesAreHonoured() throws Exception {
+        try (WharfDaemon d = daemon("--icc=false", "--bip", "10.125.0.1/24", "--mtu", "1400")) {
             d.docker("run", "-d", "--name", "alpha", "busybox", "sh", "-c", WEB).ok();
             String a = inspect(d, "{{.NetworkSettings.IPAddress}}", "alpha");
+            assertEquals("10.125.0.2", a, "--bip gives the default bridge its subnet and gateway");
+            assertEquals("10.125.0.1", inspect(d, "{{.NetworkSettings.Gateway}}", "alpha"));
+            assertEquals("1400", d.docker("exec", "alpha", "cat", "/sys/class/net/eth0/mtu").ok().out().trim());
+            JsonNode bridge = networkInspect(d, "bridge");
+            assertEquals("false", bridge.path("Options").path("com.docker.network.bridge.enable_icc").asText());
+            assertEquals("10.125.0.0/24", bridge.path("IPAM").path("Config").get(0).path("Subnet").asText());
             await(Duration.ofSeconds(10), () -> {
                 try {
                     return curl("http://" + a + "/").startsWith("hello-from-");
@@ -271,8 +285,12 @@ class NetworksTest {
                 Cli.run(Map.of(), concat(List.of("iptables", "-D", "DOCKER-USER"), rule)).ok();
             }
             d.docker("run", "--rm", "--network", "open", "busybox", "sh", "-c", within3s("http://beta/")).ok();
+            // an internal network has no way out: no default route
+            d.docker("network", "create", "--internal", "closed").ok();
+            String routes = d.docker("run", "--rm", "--network", "closed", "busybox", "ip", "route").ok().out();
+            assertFalse(routes.contains("default"), routes);
             d.docker("rm", "-f", "alpha", "beta").ok();
-            d.docker("network", "rm", "open").ok();
+            d.docker("network", "rm", "open", "closed").ok();
         }
     }
 
@@ -345,6 +363,49 @@ class NetworksTest {
             // --live-restore keeps the default bridge and its rules through a stop; a daemon without it takes them away
             d.start();
             d.stop();
+        }
+    }
+
+    @Test
+    void aDaemonKilledWhileContainersRunReleasesTheirNetworkingWhenItStartsAgain() throws Exception {
+        String rulesBefore = iptablesSave();
+        WharfDaemon d = daemon();
+        try {
+            d.docker("network", "create", "crash").ok();
+            int port = FreePort.find();
+            d.docker("run", "-d", "--name", "victim", "--network", "crash", "-p", "127.0.0.1:" + port + ":80", "busybox",
+                    "sh", "-c", WEB).ok();
+            assertEquals(dnat(rulesBefore).size() + 1, dnat(iptablesSave()).size());
+            d.kill();
+
+            d.start();
+            assertEquals("exited", inspect(d, "{{.State.Status}}", "victim"));
+            assertEquals(dnat(rulesBefore), dnat(iptablesSave()), "the port's DNAT rule went with the stopped container");
+            assertEquals(List.of(), listing(d.execRoot.resolve("netns")), "no network namespace is left");
+            assertEquals(List.of(), listing(d.dataRoot.resolve("network/sandboxes")), "no sandbox record is left");
+            assertEquals("", curl("http://127.0.0.1:" + port + "/"));
+
+            d.docker("start", "victim").ok();
+            await(Duration.ofSeconds(10), () -> {
+                try {
+                    return curl("http://127.0.0.1:" + port + "/").startsWith("hello-from-");
+                } catch (Exception e) {
+                    return false;
+                }
+            }, "the container's port answers again once it runs");
+            d.docker("rm", "-f", "victim").ok();
+            d.docker("network", "rm", "crash").ok();
+        } finally {
+            d.stop();
+        }
+    }
+
+    private static List<String> listing(Path dir) throws Exception {
+        if (!java.nio.file.Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (var files = java.nio.file.Files.list(dir)) {
+            return files.map(f -> f.getFileName().toString()).sorted().toList();
         }
     }
 }

@@ -14,6 +14,7 @@ import io.wharf.core.internal.network.EndpointSettings;
 import io.wharf.core.internal.network.NetworkController;
 import io.wharf.core.internal.network.PortRequest;
 import io.wharf.core.internal.network.SandboxState;
+import io.wharf.core.internal.network.Sandboxes;
 import io.wharf.core.spi.errors.ConflictException;
 import io.wharf.core.spi.errors.ForbiddenException;
 import io.wharf.core.spi.errors.InvalidParameterException;
@@ -70,7 +71,7 @@ final class ContainerNetworking {
             });
         }
         Map<String, Object> exposed = c.config().exposedPorts();
-        SandboxState state = controller.attach(new NetworkController.SandboxRequest(c.id(), c.name(), networks, ports,
+        SandboxState state = controller.sandboxes().attach(new Sandboxes.SandboxRequest(c.id(), c.name(), networks, ports,
                 exposed == null ? List.of() : List.copyOf(exposed.keySet()), c.hostConfig().publishAllPorts()));
         c.sandbox(state);
     }
@@ -78,7 +79,7 @@ final class ContainerNetworking {
     /** Undoes the run's sandbox, also one left by a daemon before this one. */
     void detach(Container c) {
         SandboxState state = c.sandbox();
-        controller.detach(c.id(), state);
+        controller.sandboxes().detach(c.id(), state);
         c.sandbox(null);
     }
 
@@ -86,7 +87,7 @@ final class ContainerNetworking {
     void adopt(Container c) {
         if (c.sandbox() != null) {
             try {
-                controller.adopt(c.id(), c.name(), c.sandbox());
+                controller.sandboxes().adopt(c.id(), c.name(), c.sandbox());
             } catch (IOException | RuntimeException e) {
                 LOG.warn("container {} keeps running but its published ports and DNS could not be restored: {}",
                         c.shortId(), e.getMessage());
@@ -127,7 +128,7 @@ final class ContainerNetworking {
         for (String link : c.hostConfig().links() == null ? List.<String>of() : c.hostConfig().links()) {
             String[] parts = parseLink(link);
             Container target = containers.apply(parts[0]);
-            String address = target == null ? null : controller.bridgeAddress(target.id()).orElse(null);
+            String address = target == null ? null : controller.sandboxes().bridgeAddress(target.id()).orElse(null);
             if (address == null) {
                 throw new InvalidParameterException("Cannot link to a non running container: /" + parts[0] + " AS "
                         + c.name() + "/" + parts[1]);
@@ -159,7 +160,7 @@ final class ContainerNetworking {
             throw new ForbiddenException("endpoint with name " + c.name().substring(1) + " already exists in network " + name);
         }
         if (c.state().running()) {
-            c.sandbox(controller.connect(c.id(), name, checked.get(name)));
+            c.sandbox(controller.sandboxes().connect(c.id(), name, checked.get(name)));
         }
         Map<String, EndpointSettings> updated = new LinkedHashMap<>(c.networks());
         updated.put(name, checked.get(name));
@@ -173,7 +174,7 @@ final class ContainerNetworking {
             throw new ForbiddenException("container " + c.id() + " is not connected to network " + network);
         }
         if (c.state().running()) {
-            c.sandbox(controller.disconnect(c.id(), name));
+            c.sandbox(controller.sandboxes().disconnect(c.id(), name));
         }
         Map<String, EndpointSettings> updated = new LinkedHashMap<>(c.networks());
         updated.remove(name);

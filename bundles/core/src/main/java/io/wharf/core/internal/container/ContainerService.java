@@ -722,7 +722,7 @@ public final class ContainerService implements TaskListener {
             throw new InvalidParameterException("Renaming a container with the same name as its current name");
         }
         c.rename(reserved);
-        networking.controller().renamed(c.id(), reserved);
+        networking.controller().sandboxes().renamed(c.id(), reserved);
         try {
             c.save();
         } catch (IOException e) {
@@ -951,6 +951,7 @@ public final class ContainerService implements TaskListener {
                 LOG.error("failed to restore container {}: {}", c.shortId(), e.toString());
             }
         }
+        networking.controller().sandboxes().releaseLeftovers();
         for (Container c : loaded) {
             ContainerState s = c.state();
             if (!s.running() && RestartPolicies.shouldRestart(c.hostConfig().restartPolicy(), s.exitCode(),

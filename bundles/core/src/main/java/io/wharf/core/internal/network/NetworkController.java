@@ -1,17 +1,12 @@
 package io.wharf.core.internal.network;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -39,20 +34,19 @@ import io.wharf.core.spi.errors.UnavailableException;
 import io.wharf.core.spi.events.Event;
 import io.wharf.core.spi.events.EventPublisher;
 import io.wharf.core.spi.http.Filters;
-import io.wharf.core.spi.linux.NetworkNamespaces;
 import io.wharf.core.spi.network.DriverSettings;
-import io.wharf.core.spi.network.Endpoint;
 import io.wharf.core.spi.network.Network;
 import io.wharf.core.spi.network.NetworkDriver;
 
 /**
  * The daemon's networks (libnetwork's controller): the networks and their address pools, kept in
  * data-root/network; the predefined networks bridge, host and none; the network drivers present
- * now, which come and go as their bundles do; and the sandbox (network namespace, endpoints,
- * published ports, embedded DNS) of every running container on a driver's network.
+ * now, which come and go as their bundles do; and, through {@link Sandboxes}, the sandbox
+ * (network namespace, endpoints, published ports, embedded DNS) of every running container on a
+ * driver's network.
  *
- * <p>Metadata changes hold one lock; the drivers' kernel work is done outside it, so containers
- * start in parallel.
+ * <p>Metadata changes and addresses hold one lock; the drivers' kernel work is done outside it, so
+ * containers start in parallel.
  */
 @Component(service = NetworkController.class)
 public final class NetworkController {
@@ -61,7 +55,7 @@ public final class NetworkController {
     public static final String HOST = "host";
     public static final String NONE = "none";
     private static final String DEFAULT_BRIDGE_DEVICE = "wharf0";
-    private static final Set<String> PREDEFINED = Set.of(BRIDGE, HOST, NONE);
+    static final Set<String> PREDEFINED = Set.of(BRIDGE, HOST, NONE);
     private static final Set<String> LIST_FILTERS = Set.of("dangling", "driver", "id", "label", "name", "scope", "type");
     private static final Set<String> PRUNE_FILTERS = Set.of("until", "label", "label!");
     private static final Logger LOG = LoggerFactory.getLogger(NetworkController.class);
@@ -70,25 +64,21 @@ public final class NetworkController {
     private final EventPublisher events;
     private final DriverSettings settings;
     private final DaemonConfig config;
-    private final Path sandboxDir;
     private final boolean liveRestore;
-    private final Ports ports;
+    private final Sandboxes sandboxes;
     private final List<Subnet4> addressPools;
     private final ReentrantLock lock = new ReentrantLock();
     private final Map<String, NetworkRecord> networks = new LinkedHashMap<>(); // by id, guarded by lock
     private final Map<String, AddressPool> pools = new HashMap<>(); // by network id, guarded by lock
-    private final Map<String, Sandbox> sandboxes = new ConcurrentHashMap<>(); // by container id
     private final Map<String, List<NetworkDriver>> drivers = new ConcurrentHashMap<>();
 
     @Activate
     public NetworkController(@Reference DaemonContext daemon, @Reference EventPublisher events) throws IOException {
         this.config = daemon.config();
-        this.store = new NetworkStore(daemon.dataRoot().resolve("network").resolve("networks"));
+        this.store = new NetworkStore(daemon.dataRoot().resolve("network"));
         this.events = events;
-        this.sandboxDir = daemon.execRoot().resolve("netns");
         this.liveRestore = config.bool("live-restore");
         this.settings = new DriverSettings(config.bool("iptables"), config.bool("ip-forward"), config.integer("mtu"));
-        this.ports = new Ports();
         this.addressPools = DefaultPools.configured(config.list("default-address-pools"));
         lock.lock();
         try {
@@ -100,6 +90,7 @@ public final class NetworkController {
         } finally {
             lock.unlock();
         }
+        this.sandboxes = new Sandboxes(this, store, events, daemon.execRoot().resolve("netns"));
     }
 
     // ---- drivers ----
@@ -143,7 +134,7 @@ public final class NetworkController {
         return List.copyOf(names);
     }
 
-    private Optional<NetworkDriver> driver(String name) {
+    Optional<NetworkDriver> driver(String name) {
         List<NetworkDriver> list = drivers.get(name);
         try {
             return list == null ? Optional.empty() : Optional.of(list.getFirst());
@@ -152,7 +143,7 @@ public final class NetworkController {
         }
     }
 
-    private NetworkDriver requireDriver(String name) {
+    NetworkDriver requireDriver(String name) {
         return driver(name).orElseThrow(() -> new UnavailableException("network driver " + name + " is not available"));
     }
 
@@ -418,7 +409,7 @@ public final class NetworkController {
         if (PREDEFINED.contains(n.name())) {
             throw new ForbiddenException(n.name() + " is a pre-defined network and cannot be removed");
         }
-        if (!containers(n.id()).isEmpty()) {
+        if (!sandboxes.containers(n.id()).isEmpty()) {
             throw new ForbiddenException("error while removing network: network " + n.name() + " id " + n.id()
                     + " has active endpoints");
         }
@@ -444,7 +435,7 @@ public final class NetworkController {
                     || !filters.matchesAny("scope", v -> v.equals(n.scope()))
                     || !filters.matchesAny("type", v -> v.equals(predefined ? "builtin" : "custom"))
                     || !filters.matchesLabels("label", n.labels())
-                    || !filters.matchesAny("dangling", v -> Boolean.parseBoolean(v) == (!predefined && containers(n.id()).isEmpty()))) {
+                    || !filters.matchesAny("dangling", v -> Boolean.parseBoolean(v) == (!predefined && sandboxes.containers(n.id()).isEmpty()))) {
                 continue;
             }
             out.add(n);
@@ -457,7 +448,7 @@ public final class NetworkController {
         filters.validate(PRUNE_FILTERS);
         List<String> removed = new ArrayList<>();
         for (NetworkRecord n : snapshot()) {
-            if (PREDEFINED.contains(n.name()) || !containers(n.id()).isEmpty() || !createdBefore.test(n)
+            if (PREDEFINED.contains(n.name()) || !sandboxes.containers(n.id()).isEmpty() || !createdBefore.test(n)
                     || !filters.matchesLabels("label", n.labels())
                     || (filters.has("label!") && filters.matchesLabels("label!", n.labels()))) {
                 continue;
@@ -472,23 +463,68 @@ public final class NetworkController {
         return removed;
     }
 
-    /** The running containers on a network, as inspect's "Containers" shows them, by container id. */
-    public Map<String, Map<String, String>> containers(String networkId) {
-        Map<String, Map<String, String>> out = new LinkedHashMap<>();
-        for (Sandbox s : sandboxes.values()) {
-            s.endpoints().forEach((name, e) -> {
-                if (e.networkId().equals(networkId)) {
-                    Map<String, String> m = new LinkedHashMap<>();
-                    m.put("Name", s.containerName());
-                    m.put("EndpointID", e.endpointId());
-                    m.put("MacAddress", e.macAddress());
-                    m.put("IPv4Address", e.ipAddress() + "/" + e.ipPrefixLen());
-                    m.put("IPv6Address", "");
-                    out.put(s.containerId(), m);
-                }
-            });
+    // ---- addresses ----
+
+    /** A network and the address an endpoint takes on it. */
+    record Allocation(NetworkRecord network, long address) {
+    }
+
+    /**
+     * Takes an address on the network ({@code networkId}, else the one named {@code networkName}):
+     * {@code requested} (--ip) when given, else the next free one.
+     */
+    Allocation allocate(String networkName, String networkId, String requested) {
+        lock.lock();
+        try {
+            NetworkRecord n = networkId.isEmpty() ? find(networkName) : networks.get(networkId);
+            if (n == null) {
+                throw new NotFoundException("network " + networkName + " not found");
+            }
+            AddressPool pool = pools.get(n.id());
+            if (pool == null) {
+                throw new InvalidParameterException("network " + n.name() + " has no address pool");
+            }
+            return new Allocation(n, requested.isEmpty() ? pool.take() : pool.take(Subnet4.address(requested)));
+        } finally {
+            lock.unlock();
         }
-        return out;
+    }
+
+    /** Takes again the address a container kept through a daemon restart. */
+    void reserve(String networkId, String ip, String containerName) {
+        lock.lock();
+        try {
+            AddressPool pool = pools.get(networkId);
+            if (pool != null && !ip.isEmpty()) {
+                pool.take(Subnet4.address(ip));
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("container {} keeps {}: {}", containerName, ip, e.getMessage());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    void releaseAddress(String networkId, String ip) {
+        lock.lock();
+        try {
+            AddressPool pool = pools.get(networkId);
+            if (pool != null && !ip.isEmpty()) {
+                pool.release(Subnet4.address(ip));
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** A network by its full id, or null. */
+    NetworkRecord byId(String id) {
+        lock.lock();
+        try {
+            return networks.get(id);
+        } finally {
+            lock.unlock();
+        }
     }
 
     // ---- containers ----
@@ -525,7 +561,7 @@ public final class NetworkController {
         return config.string("bridge").equals(NONE) ? NONE : BRIDGE;
     }
 
-    private static void checkEndpoint(NetworkRecord n, EndpointSettings s) {
+    static void checkEndpoint(NetworkRecord n, EndpointSettings s) {
         boolean userDefined = !PREDEFINED.contains(n.name());
         if (!s.requestedAddress().isEmpty()) {
             if (!userDefined) {
@@ -542,316 +578,6 @@ public final class NetworkController {
         }
     }
 
-    /**
-     * What a container asks of the network when it starts.
-     *
-     * @param networks   its networks by name (from create, connect and disconnect)
-     * @param ports      HostConfig.PortBindings, one entry per host binding
-     * @param exposed    the ports it exposes ("80/tcp"), published on ephemeral host ports when {@code publishAll}
-     */
-    public record SandboxRequest(String containerId, String containerName, Map<String, EndpointSettings> networks,
-            List<PortRequest> ports, List<String> exposed, boolean publishAll) {
-    }
-
-    /**
-     * Gives a starting container its sandbox: a network namespace with an endpoint on each of its
-     * driver networks, its published ports and, on user-defined networks, the embedded DNS. Answers
-     * null when the container needs none (host, none, another container's namespace).
-     */
-    public SandboxState attach(SandboxRequest req) throws IOException {
-        List<Map.Entry<String, EndpointSettings>> wanted = req.networks().entrySet().stream()
-                .filter(e -> !e.getKey().equals(HOST) && !e.getKey().equals(NONE)).toList();
-        if (wanted.isEmpty()) {
-            return null;
-        }
-        String sandboxId = StringIds.generate();
-        Path key = sandboxDir.resolve(sandboxId.substring(0, 12));
-        Sandbox sandbox = new Sandbox(req.containerId(), req.containerName().replaceFirst("^/", ""), sandboxId, key);
-        List<Joined> joined = new ArrayList<>();
-        boolean created = false;
-        try {
-            NetworkNamespaces.create(key);
-            created = true;
-            List<Ports.Binding> bindings = ports.bind(req.ports(), req.exposed(), req.publishAll());
-            sandbox.ports(bindings, Ports.exposedOnly(req.exposed(), bindings));
-            for (Map.Entry<String, EndpointSettings> e : wanted) {
-                joined.add(join(sandbox, e.getKey(), e.getValue(), joined.isEmpty(), joined.isEmpty() ? bindings : List.of()));
-            }
-            sandbox.startProxies(joined.getFirst().endpoint().ip());
-            if (joined.stream().anyMatch(j -> !PREDEFINED.contains(j.network().name()))) {
-                sandbox.startDns(this);
-            }
-            sandboxes.put(req.containerId(), sandbox);
-            return sandbox.state();
-        } catch (IOException | RuntimeException e) {
-            sandbox.stop();
-            for (Joined j : joined.reversed()) {
-                leave(j.network(), req.containerId(), j.settings(), j.endpoint().ports(), key);
-            }
-            if (created) {
-                NetworkNamespaces.delete(key);
-            }
-            throw e;
-        }
-    }
-
-    private record Joined(NetworkRecord network, EndpointSettings settings, Endpoint endpoint) {
-    }
-
-    /** Takes an address and an endpoint id on the network and has its driver join the sandbox. */
-    private Joined join(Sandbox sandbox, String networkName, EndpointSettings requested, boolean defaultRoute,
-            List<Ports.Binding> bindings) throws IOException {
-        NetworkRecord n;
-        long address;
-        String interfaceName;
-        lock.lock();
-        try {
-            n = requested.networkId().isEmpty() ? find(networkName) : networks.get(requested.networkId());
-            if (n == null) {
-                throw new NotFoundException("network " + networkName + " not found");
-            }
-            AddressPool pool = pools.get(n.id());
-            if (pool == null) {
-                throw new InvalidParameterException("network " + n.name() + " has no address pool");
-            }
-            address = requested.requestedAddress().isEmpty() ? pool.take() : pool.take(Subnet4.address(requested.requestedAddress()));
-            interfaceName = "eth" + sandbox.endpoints().size();
-        } finally {
-            lock.unlock();
-        }
-        NetworkRecord.IpamConfig ipam = n.ipam().config().getFirst();
-        int prefix = Subnet4.parse(ipam.subnet()).prefix();
-        String ip = Subnet4.format(address);
-        String gateway = n.internal() ? "" : ipam.gateway();
-        String endpointId = StringIds.generate();
-        List<String> aliases = new ArrayList<>(requested.aliases() == null ? List.of() : requested.aliases());
-        if (!PREDEFINED.contains(n.name()) && !aliases.contains(sandbox.containerId().substring(0, 12))) {
-            aliases.add(sandbox.containerId().substring(0, 12));
-        }
-        EndpointSettings active = requested.active(n.id(), endpointId, gateway, ip, prefix, mac(address),
-                PREDEFINED.contains(n.name()) ? requested.aliases() : aliases);
-        Endpoint endpoint = endpoint(sandbox.containerId(), interfaceName, active, defaultRoute && !gateway.isEmpty(), bindings);
-        try {
-            requireDriver(n.driver()).join(spi(n), endpoint, sandbox.key());
-        } catch (IOException | RuntimeException e) {
-            releaseAddress(n.id(), ip);
-            throw e;
-        }
-        sandbox.endpoints().put(n.name(), active);
-        events.publish(Event.now("network", "connect", n.id(),
-                Map.of("container", sandbox.containerId(), "name", n.name(), "type", n.driver())));
-        return new Joined(n, active, endpoint);
-    }
-
-    private static Endpoint endpoint(String containerId, String interfaceName, EndpointSettings s, boolean defaultRoute,
-            List<Ports.Binding> bindings) {
-        return new Endpoint(s.endpointId(), containerId, interfaceName, s.macAddress(), s.ipAddress() + "/" + s.ipPrefixLen(),
-                s.gateway(), defaultRoute, bindings.stream().map(Ports.Binding::mapping).toList());
-    }
-
-    /** dockerd's MAC for an IPv4 endpoint: 02:42 and the four bytes of the address. */
-    static String mac(long address) {
-        return String.format("02:42:%02x:%02x:%02x:%02x", address >> 24 & 255, address >> 16 & 255, address >> 8 & 255,
-                address & 255);
-    }
-
-    private void releaseAddress(String networkId, String ip) {
-        lock.lock();
-        try {
-            AddressPool pool = pools.get(networkId);
-            if (pool != null && !ip.isEmpty()) {
-                pool.release(Subnet4.address(ip));
-            }
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** Has the driver undo an endpoint and gives its address back; the driver gone only logs. */
-    private void leave(NetworkRecord n, String containerId, EndpointSettings s, List<Endpoint.PortMapping> ports,
-            Path sandboxKey) {
-        Optional<NetworkDriver> driver = driver(n.driver());
-        if (driver.isPresent()) {
-            try {
-                driver.get().leave(spi(n), new Endpoint(s.endpointId(), containerId, "", s.macAddress(),
-                        s.ipAddress() + "/" + s.ipPrefixLen(), s.gateway(), false, ports), sandboxKey);
-            } catch (IOException | RuntimeException e) {
-                LOG.warn("leaving network {}: {}", n.name(), e.getMessage());
-            }
-        } else {
-            LOG.warn("network driver {} is not available to undo endpoint {} on {}", n.driver(), s.endpointId(), n.name());
-        }
-        releaseAddress(n.id(), s.ipAddress());
-        events.publish(Event.now("network", "disconnect", n.id(),
-                Map.of("container", containerId, "name", n.name(), "type", n.driver())));
-    }
-
-    /** Undoes a sandbox: its DNS, proxies and endpoints, then the namespace. Also for a sandbox of a daemon before this one. */
-    public void detach(String containerId, SandboxState state) {
-        Sandbox sandbox = sandboxes.remove(containerId);
-        if (sandbox != null) {
-            sandbox.stop();
-        }
-        if (state == null) {
-            return;
-        }
-        Path key = Path.of(state.sandboxKey());
-        // The published ports forward to the first endpoint (the one with the default route).
-        List<Endpoint.PortMapping> ports = Ports.mappings(state.ports());
-        boolean first = true;
-        for (EndpointSettings s : state.networks().values()) {
-            NetworkRecord n = networks.get(s.networkId());
-            if (n != null && !s.endpointId().isEmpty()) {
-                leave(n, containerId, s, first ? ports : List.of(), key);
-            }
-            first = false;
-        }
-        try {
-            NetworkNamespaces.delete(key);
-        } catch (IOException e) {
-            LOG.warn("removing network namespace {}: {}", key, e.getMessage());
-        }
-    }
-
-    /** Takes back the sandbox of a container that kept running while the daemon was down (--live-restore). */
-    public void adopt(String containerId, String containerName, SandboxState state) throws IOException {
-        Sandbox sandbox = new Sandbox(containerId, containerName.replaceFirst("^/", ""), state.sandboxId(),
-                Path.of(state.sandboxKey()));
-        lock.lock();
-        try {
-            state.networks().forEach((name, s) -> {
-                AddressPool pool = pools.get(s.networkId());
-                if (pool != null && !s.ipAddress().isEmpty()) {
-                    try {
-                        pool.take(Subnet4.address(s.ipAddress()));
-                    } catch (RuntimeException e) {
-                        LOG.warn("container {} keeps {} on {}: {}", containerName, s.ipAddress(), name, e.getMessage());
-                    }
-                }
-                sandbox.endpoints().put(name, s);
-            });
-        } finally {
-            lock.unlock();
-        }
-        List<Ports.Binding> bindings = ports.rebind(state.ports());
-        sandbox.ports(bindings, Ports.exposedOnly(List.copyOf(state.ports().keySet()), bindings));
-        if (!state.networks().isEmpty()) {
-            sandbox.startProxies(state.networks().values().iterator().next().ipAddress());
-        }
-        if (state.embeddedDns()) {
-            sandbox.startDns(this);
-        }
-        sandboxes.put(containerId, sandbox);
-    }
-
-    /** POST /networks/{id}/connect for a running container: an endpoint on the network joins its sandbox. */
-    public SandboxState connect(String containerId, String networkName, EndpointSettings requested) throws IOException {
-        Sandbox sandbox = sandboxes.get(containerId);
-        if (sandbox == null) {
-            throw new ConflictException("container " + containerId + " has no network namespace of its own to connect");
-        }
-        NetworkRecord n = get(networkName);
-        checkEndpoint(n, requested);
-        if (sandbox.endpoints().containsKey(n.name())) {
-            throw new ForbiddenException("endpoint with name " + sandbox.containerName() + " already exists in network " + n.name());
-        }
-        join(sandbox, n.name(), requested.withNetworkId(n.id()), false, List.of());
-        if (!PREDEFINED.contains(n.name())) {
-            sandbox.startDns(this);
-        }
-        return sandbox.state();
-    }
-
-    /** POST /networks/{id}/disconnect for a running container. */
-    public SandboxState disconnect(String containerId, String networkName) {
-        Sandbox sandbox = sandboxes.get(containerId);
-        if (sandbox == null) {
-            return null;
-        }
-        boolean first = sandbox.endpoints().keySet().stream().findFirst().map(networkName::equals).orElse(false);
-        EndpointSettings s = sandbox.endpoints().remove(networkName);
-        if (s != null) {
-            leave(networks.get(s.networkId()), containerId, s,
-                    first ? Ports.mappings(sandbox.state().ports()) : List.of(), sandbox.key());
-        }
-        return sandbox.state();
-    }
-
-    /** The container's address on the default bridge, for --link's /etc/hosts entries. */
-    public Optional<String> bridgeAddress(String containerId) {
-        Sandbox s = sandboxes.get(containerId);
-        EndpointSettings e = s == null ? null : s.endpoints().get(BRIDGE);
-        return e == null ? Optional.empty() : Optional.of(e.ipAddress());
-    }
-
-    // ---- name resolution ----
-
-    /**
-     * The addresses {@code name} has for the container asking, as dockerd's embedded DNS answers:
-     * containers on the user-defined networks it shares, by name, network alias or short id, each
-     * also as NAME.NETWORK.
-     */
-    List<InetAddress> resolve(String askingContainer, String name) {
-        Sandbox asking = sandboxes.get(askingContainer);
-        String wanted = name.toLowerCase(Locale.ROOT).replaceFirst("\\.$", "");
-        List<InetAddress> out = new ArrayList<>();
-        if (asking == null) {
-            return out;
-        }
-        for (Map.Entry<String, EndpointSettings> mine : asking.endpoints().entrySet()) {
-            String network = mine.getKey();
-            if (PREDEFINED.contains(network)) {
-                continue;
-            }
-            for (Sandbox other : sandboxes.values()) {
-                EndpointSettings theirs = other.endpoints().get(network);
-                if (theirs == null || theirs.ipAddress().isEmpty()) {
-                    continue;
-                }
-                for (String n : other.names(network)) {
-                    if (wanted.equals(n) || wanted.equals(n + "." + network.toLowerCase(Locale.ROOT))) {
-                        out.add(inet(theirs.ipAddress()));
-                        break;
-                    }
-                }
-            }
-        }
-        return out;
-    }
-
-    /** The name of the container that has {@code address} on a network the asking container shares: NAME.NETWORK. */
-    Optional<String> reverse(String askingContainer, String address) {
-        Sandbox asking = sandboxes.get(askingContainer);
-        if (asking == null) {
-            return Optional.empty();
-        }
-        for (String network : asking.endpoints().keySet()) {
-            for (Sandbox other : sandboxes.values()) {
-                EndpointSettings theirs = other.endpoints().get(network);
-                if (theirs != null && theirs.ipAddress().equals(address) && !PREDEFINED.contains(network)) {
-                    return Optional.of(other.containerName() + "." + network);
-                }
-            }
-        }
-        return Optional.empty();
-    }
-
-    private static InetAddress inet(String ip) {
-        try {
-            return InetAddress.getByAddress(ip, InetAddress.getByName(ip).getAddress());
-        } catch (UnknownHostException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    /** Tells the controller a container was renamed, for name resolution. */
-    public void renamed(String containerId, String newName) {
-        Sandbox s = sandboxes.get(containerId);
-        if (s != null) {
-            s.containerName(newName.replaceFirst("^/", ""));
-        }
-    }
-
     // ---- shutdown ----
 
     /**
@@ -860,7 +586,7 @@ public final class NetworkController {
      */
     @Deactivate
     void deactivate() {
-        sandboxes.values().forEach(Sandbox::stop);
+        sandboxes.stopAll();
         if (liveRestore) {
             return;
         }
@@ -875,7 +601,8 @@ public final class NetworkController {
         }
     }
 
-    Collection<Sandbox> sandboxes() {
-        return sandboxes.values();
+    /** The sandboxes of running containers. */
+    public Sandboxes sandboxes() {
+        return sandboxes;
     }
 }

@@ -86,7 +86,7 @@ final class Sandbox {
     }
 
     /** Starts the embedded DNS in the namespace, once; it answers from the controller's view of the networks. */
-    synchronized void startDns(NetworkController controller) throws IOException {
+    synchronized void startDns(Sandboxes controller) throws IOException {
         if (dns != null) {
             return;
         }

@@ -78,6 +78,6 @@ class IpamTest {
 
     @Test
     void macAddressesFollowTheAddressAsDockerdMakesThem() {
-        assertEquals("02:42:ac:11:00:02", NetworkController.mac(Subnet4.address("172.17.0.2")));
+        assertEquals("02:42:ac:11:00:02", Sandboxes.mac(Subnet4.address("172.17.0.2")));
     }
 }

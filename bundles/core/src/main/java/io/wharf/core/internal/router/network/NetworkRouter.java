@@ -71,7 +71,7 @@ public final class NetworkRouter implements Router {
 
     private void inspect(ApiRequest req, ApiResponse resp) throws Exception {
         NetworkRecord n = networks.get(req.pathParam("id"));
-        resp.json(200, json(n, networks.containers(n.id())));
+        resp.json(200, json(n, networks.sandboxes().containers(n.id())));
     }
 
     /** The Network object of the API: the record, with the running containers before Options as dockerd orders it. */
