@@ -302,6 +302,11 @@ public final class ImageService {
         this.imageUsers = users;
     }
 
+    /** Whether a container, running or not, uses the image (prune leaves those alone, as dockerd's does). */
+    public boolean inUse(Digest imageId) {
+        return !imageUsers.apply(imageId).isEmpty();
+    }
+
     private static boolean isIdLike(String refOrId, ImageStore.Image image) {
         String s = refOrId.startsWith("sha256:") ? refOrId.substring(7) : refOrId;
         return image.id().encoded().startsWith(s) && s.matches("[0-9a-f]+");

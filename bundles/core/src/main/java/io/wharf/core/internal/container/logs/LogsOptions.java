@@ -1,9 +1,8 @@
 package io.wharf.core.internal.container.logs;
 
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
 
+import io.wharf.core.internal.time.Timestamps;
 import io.wharf.core.spi.errors.InvalidParameterException;
 
 /**
@@ -39,53 +38,11 @@ public record LogsOptions(boolean stdout, boolean stderr, boolean follow, Instan
 
     /** {@code since}; empty or absent is none. */
     public static Instant parseSince(String value) {
-        return parseTime("since", value);
+        return Timestamps.parse("since", value);
     }
 
     /** {@code until}; empty, absent or "0" is none. */
     public static Instant parseUntil(String value) {
-        return "0".equals(value) ? null : parseTime("until", value);
-    }
-
-    /**
-     * A Unix time with an optional fraction of up to 20 digits, read as nanoseconds (moby's
-     * timestamp.ParseUnixTimestamp, which the docker CLI sends), or an RFC 3339 time.
-     */
-    private static Instant parseTime(String param, String value) {
-        if (value == null || value.isEmpty()) {
-            return null;
-        }
-        try {
-            return value.indexOf('T') >= 0 ? OffsetDateTime.parse(value).toInstant() : parseUnix(value);
-        } catch (IllegalArgumentException | DateTimeParseException e) {
-            throw new InvalidParameterException("invalid value for \"" + param + "\": invalid timestamp \""
-                    + value + "\": " + e.getMessage(), e);
-        }
-    }
-
-    private static Instant parseUnix(String value) {
-        int dot = value.indexOf('.');
-        String seconds = dot < 0 ? value : value.substring(0, dot);
-        long sec;
-        try {
-            sec = Long.parseLong(seconds);
-        } catch (NumberFormatException e) {
-            String why = seconds.matches("[+-]?[0-9]+") ? "value out of range" : "invalid syntax";
-            throw new IllegalArgumentException("invalid seconds \"" + seconds + "\": " + why);
-        }
-        String fraction = dot < 0 ? "" : value.substring(dot + 1);
-        if (fraction.length() > 20) {
-            throw new IllegalArgumentException(
-                    "invalid nanoseconds: length " + fraction.length() + " exceeds maximum 20");
-        }
-        for (int i = 0; i < fraction.length(); i++) {
-            char c = fraction.charAt(i);
-            if (c < '0' || c > '9') {
-                throw new IllegalArgumentException("invalid nanoseconds: invalid character '" + c
-                        + "' at position " + i);
-            }
-        }
-        String nanos = (fraction + "000000000").substring(0, 9);
-        return Instant.ofEpochSecond(sec, Integer.parseInt(nanos));
+        return "0".equals(value) ? null : Timestamps.parse("until", value);
     }
 }

@@ -1,7 +1,6 @@
 package io.wharf.core.internal.router.container;
 
 import java.io.OutputStream;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -9,8 +8,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -28,6 +25,7 @@ import io.wharf.core.internal.container.Exec;
 import io.wharf.core.internal.container.HostConfig;
 import io.wharf.core.internal.container.logs.LogsOptions;
 import io.wharf.core.internal.json.Json;
+import io.wharf.core.internal.time.Timestamps;
 import io.wharf.core.internal.network.EndpointSettings;
 import io.wharf.core.spi.errors.InvalidParameterException;
 import io.wharf.core.spi.http.ApiRequest;
@@ -43,7 +41,6 @@ public final class ContainerRouter implements Router {
 
     private static final String RAW_STREAM = "application/vnd.docker.raw-stream";
     private static final String PATH_STAT = "X-Docker-Container-Path-Stat";
-    private static final Pattern GO_DURATION = Pattern.compile("(\\d+)([hms])");
     private static final Set<String> LIST_FILTERS = Set.of("ancestor", "before", "expose", "exited", "health", "id",
             "isolation", "is-task", "label", "name", "network", "publish", "since", "status", "volume");
 
@@ -242,7 +239,8 @@ public final class ContainerRouter implements Router {
     private void prune(ApiRequest req, ApiResponse resp) throws Exception {
         Filters filters = Filters.parse(req.query("filters").orElse(null));
         filters.validate(Set.of("until", "label", "label!"));
-        Instant until = filters.has("until") ? untilTime(filters.get("until").iterator().next()) : null;
+        Instant until = filters.has("until")
+                ? Timestamps.parseRelative("until", filters.get("until").iterator().next(), Instant.now()) : null;
         List<String> deleted = new ArrayList<>();
         long reclaimed = 0;
         for (Container c : containers.all()) {
@@ -266,20 +264,6 @@ public final class ContainerRouter implements Router {
         out.put("ContainersDeleted", deleted.isEmpty() ? null : deleted);
         out.put("SpaceReclaimed", reclaimed);
         resp.json(200, out);
-    }
-
-    /** The prune filter's until: a Go duration back from now ("24h", "90m", "10s") or a timestamp. */
-    private static Instant untilTime(String value) {
-        Matcher m = GO_DURATION.matcher(value);
-        if (m.matches()) {
-            long n = Long.parseLong(m.group(1));
-            return Instant.now().minus(switch (m.group(2)) {
-                case "h" -> Duration.ofHours(n);
-                case "m" -> Duration.ofMinutes(n);
-                default -> Duration.ofSeconds(n);
-            });
-        }
-        return LogsOptions.parseUntil(value);
     }
 
     private void attach(ApiRequest req, ApiResponse resp) {

@@ -1,6 +1,7 @@
 package io.wharf.core.internal.router.image;
 
 import java.io.OutputStream;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -22,6 +23,7 @@ import io.wharf.core.internal.image.ImageService;
 import io.wharf.core.internal.image.ImageStore;
 import io.wharf.core.internal.image.Layer;
 import io.wharf.core.internal.json.Json;
+import io.wharf.core.internal.time.Timestamps;
 import io.wharf.core.spi.errors.InvalidParameterException;
 import io.wharf.core.spi.http.ApiRequest;
 import io.wharf.core.spi.http.ApiResponse;
@@ -210,11 +212,19 @@ public final class ImageRouter implements Router {
         Filters filters = Filters.parse(req.query("filters").orElse(null));
         filters.validate(Set.of("dangling", "label", "label!", "until"));
         boolean onlyDangling = !filters.has("dangling") || filters.matchesAny("dangling", Boolean::parseBoolean);
+        Instant until = null;
+        for (String value : filters.get("until")) {
+            until = Timestamps.parseRelative("until", value, Instant.now());
+        }
         List<Map<String, String>> deleted = new ArrayList<>();
         long reclaimed = 0;
         for (ImageStore.Image image : images.images().all()) {
             boolean dangling = images.references().referencesTo(image.id()).isEmpty();
-            if ((onlyDangling && !dangling) || !filters.matchesLabels("label", ImageService.labels(image))) {
+            Map<String, String> labels = ImageService.labels(image);
+            if ((onlyDangling && !dangling) || images.inUse(image.id())
+                    || (until != null && ImageService.createdSeconds(image) >= until.getEpochSecond())
+                    || !filters.matchesLabels("label", labels)
+                    || (filters.has("label!") && filters.matchesLabels("label!", labels))) {
                 continue;
             }
             long size = images.size(image);

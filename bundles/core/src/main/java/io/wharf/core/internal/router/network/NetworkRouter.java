@@ -3,14 +3,11 @@ package io.wharf.core.internal.router.network;
 import static io.wharf.core.internal.json.JsonFields.strings;
 import static io.wharf.core.internal.json.JsonFields.text;
 
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -20,11 +17,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.wharf.core.internal.container.ContainerService;
-import io.wharf.core.internal.container.logs.LogsOptions;
 import io.wharf.core.internal.json.Json;
 import io.wharf.core.internal.network.EndpointSettings;
 import io.wharf.core.internal.network.NetworkController;
 import io.wharf.core.internal.network.NetworkRecord;
+import io.wharf.core.internal.time.Timestamps;
 import io.wharf.core.spi.errors.InvalidParameterException;
 import io.wharf.core.spi.http.ApiRequest;
 import io.wharf.core.spi.http.ApiResponse;
@@ -35,8 +32,6 @@ import io.wharf.core.spi.router.Router;
 /** The network routes: list, inspect, create, remove, connect, disconnect, prune (moby's api/server/router/network). */
 @Component(service = Router.class)
 public final class NetworkRouter implements Router {
-
-    private static final Pattern GO_DURATION_PART = Pattern.compile("(\\d+(?:\\.\\d+)?)(ns|us|µs|ms|s|m|h)");
 
     private final NetworkController networks;
     private final ContainerService containers;
@@ -129,36 +124,12 @@ public final class NetworkRouter implements Router {
         Filters filters = Filters.parse(req.query("filters").orElse(null));
         Instant until = null;
         for (String value : filters.get("until")) {
-            until = untilTime(value);
+            until = Timestamps.parseRelative("until", value, Instant.now());
         }
         Instant cutoff = until;
         List<String> removed = networks.prune(filters,
                 n -> cutoff == null || Instant.parse(n.created()).isBefore(cutoff));
         resp.json(200, Map.of("NetworksDeleted", removed));
-    }
-
-    /** An until filter: a Go duration ("24h", "1h30m") before now, or a timestamp. */
-    static Instant untilTime(String value) {
-        Matcher m = GO_DURATION_PART.matcher(value);
-        int end = 0;
-        Duration total = Duration.ZERO;
-        while (m.find() && m.start() == end) {
-            double amount = Double.parseDouble(m.group(1));
-            long nanos = (long) (amount * switch (m.group(2)) {
-                case "ns" -> 1L;
-                case "us", "µs" -> 1_000L;
-                case "ms" -> 1_000_000L;
-                case "s" -> 1_000_000_000L;
-                case "m" -> 60_000_000_000L;
-                default -> 3_600_000_000_000L;
-            });
-            total = total.plusNanos(nanos);
-            end = m.end();
-        }
-        if (end > 0 && end == value.length()) {
-            return Instant.now().minus(total);
-        }
-        return LogsOptions.parseUntil(value);
     }
 
     private static JsonNode requireBody(ApiRequest req) throws Exception {

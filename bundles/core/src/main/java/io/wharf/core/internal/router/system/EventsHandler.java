@@ -2,16 +2,14 @@ package io.wharf.core.internal.router.system;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 import io.wharf.core.internal.events.EventHub;
 import io.wharf.core.internal.json.Json;
+import io.wharf.core.internal.time.Timestamps;
 import io.wharf.core.spi.errors.InvalidParameterException;
 import io.wharf.core.spi.events.Event;
 import io.wharf.core.spi.http.ApiRequest;
@@ -33,9 +31,11 @@ final class EventsHandler {
     }
 
     void handle(ApiRequest request, ApiResponse response) throws IOException, InterruptedException {
-        long now = nanos(Instant.now());
-        Long since = request.query("since").filter(s -> !s.isEmpty()).map(EventsHandler::parseTimestamp).orElse(null);
-        Long until = request.query("until").filter(s -> !s.isEmpty()).map(EventsHandler::parseTimestamp).orElse(null);
+        long now = Timestamps.nanos(Instant.now());
+        Long since = request.query("since").filter(s -> !s.isEmpty()).map(v -> Timestamps.nanos(Timestamps.parse("since", v)))
+                .orElse(null);
+        Long until = request.query("until").filter(s -> !s.isEmpty()).map(v -> Timestamps.nanos(Timestamps.parse("until", v)))
+                .orElse(null);
         if (since != null && until != null && since > until) {
             throw new InvalidParameterException("`since` time (" + request.query("since").get()
                     + ") cannot be after `until` time (" + request.query("until").get() + ")");
@@ -61,7 +61,7 @@ final class EventsHandler {
             while (true) {
                 Duration wait = POLL;
                 if (until != null) {
-                    long left = until - nanos(Instant.now());
+                    long left = until - Timestamps.nanos(Instant.now());
                     if (left <= 0) {
                         return;
                     }
@@ -102,23 +102,5 @@ final class EventsHandler {
         m.put("timeNano", e.timeNano());
         out.write(Json.bytes(m));
         out.write('\n');
-    }
-
-    private static long nanos(Instant t) {
-        return t.getEpochSecond() * 1_000_000_000L + t.getNano();
-    }
-
-    /** "seconds[.nanoseconds]" as the CLI sends it, or an RFC 3339 time. */
-    static long parseTimestamp(String value) {
-        try {
-            BigDecimal seconds = new BigDecimal(value.trim());
-            return seconds.movePointRight(9).longValue();
-        } catch (NumberFormatException e) {
-            try {
-                return nanos(OffsetDateTime.parse(value).toInstant());
-            } catch (DateTimeParseException e2) {
-                throw new InvalidParameterException("failed to parse value " + value + " as a timestamp");
-            }
-        }
     }
 }
