@@ -312,13 +312,24 @@ class ContainersTest {
     }
 
     @Test
-    void daemonWideInitCgroupParentAndNoNewPrivileges() throws Exception {
+    void daemonWideInitCgroupParentNoNewPrivilegesUlimitsAndShmSize() throws Exception {
         String parent = "/wharf-e2e-" + ProcessHandle.current().pid();
-        try (WharfDaemon d = daemonWithBusybox("--init", "--cgroup-parent", parent, "--no-new-privileges")) {
+        try (WharfDaemon d = daemonWithBusybox("--init", "--cgroup-parent", parent, "--no-new-privileges",
+                "--default-ulimit", "nofile=1024:2048", "--default-shm-size", "32m")) {
             String out = d.docker("run", "--rm", "busybox", "sh", "-c",
                     "cat /proc/1/comm; grep NoNewPrivs /proc/self/status; grep ':memory:' /proc/self/cgroup").ok().out();
             assertTrue(out.startsWith("docker-init\nNoNewPrivs:\t1\n"), out);
             assertTrue(out.contains(":memory:" + parent + "/"), out);
+
+            assertEquals("1024 2048\n", d.docker("run", "--rm", "busybox", "sh", "-c", "echo $(ulimit -n) $(ulimit -Hn)")
+                    .ok().out(), "--default-ulimit applies to containers without their own");
+            assertEquals("512 2048\n", d.docker("run", "--rm", "--ulimit", "nofile=512:2048", "busybox", "sh", "-c",
+                    "echo $(ulimit -n) $(ulimit -Hn)").ok().out(), "a container's own --ulimit wins");
+            String shm = d.docker("run", "--rm", "busybox", "df", "-k", "/dev/shm").ok().out();
+            assertTrue(shm.lines().skip(1).anyMatch(l -> l.split("\\s+")[1].equals("32768")), shm);
+            String created = d.docker("create", "busybox", "true").ok().out().trim();
+            assertEquals("33554432", inspect(d, "{{.HostConfig.ShmSize}}", created));
+            d.docker("rm", created).ok();
         }
         assertFalse(Files.exists(Path.of("/sys/fs/cgroup/memory" + parent)), "the empty parent goes with the daemon");
     }

@@ -101,11 +101,18 @@ public final class ConfigLoader {
             case BOOLEAN -> v.isBoolean() ? v.booleanValue() : null;
             case INTEGER -> v.isInt() ? v.intValue() : null;
             case LIST -> {
-                if (!v.isArray()) {
+                if (!v.isArray() && !v.isObject()) {
                     yield null;
                 }
                 List<String> items = new ArrayList<>();
-                for (JsonNode item : v) {
+                // daemon.json's default-ulimits is an object of ulimits by name: its values are the items
+                for (JsonNode item : v.isObject() ? (Iterable<JsonNode>) v::elements : v) {
+                    if (item.isObject() && item.has("Name") && item.has("Soft")) {
+                        // a default-ulimits value: {"Name", "Soft", "Hard"}, as the flag's name=soft:hard
+                        items.add(item.get("Name").asText() + "=" + item.get("Soft").asText() + ":"
+                                + item.path("Hard").asText(item.get("Soft").asText()));
+                        continue;
+                    }
                     if (item.isObject()) {
                         // an object item is the flag's key=value,... form (default-address-pools' {"base", "size"})
                         List<String> pairs = new ArrayList<>();

@@ -5,6 +5,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import io.wharf.core.internal.container.spec.ContainerSettings;
+import io.wharf.core.internal.units.Sizes;
+import io.wharf.core.spi.errors.InvalidParameterException;
 import io.wharf.logging.LogSettings;
 
 /** dockerd's verifyDaemonSettings and config.Validate: combinations that cannot work are refused. */
@@ -33,6 +36,20 @@ final class ConfigValidator {
             ListenAddress.parse((String) host, tls);
         }
         validateLabels(list(values, "labels"));
+        for (String ulimit : list(values, "default-ulimits")) {
+            try {
+                ContainerSettings.parseUlimit(ulimit);
+            } catch (InvalidParameterException e) {
+                throw new ConfigException(e.getMessage());
+            }
+        }
+        try {
+            if (Sizes.parse((String) values.get("default-shm-size"), Sizes.BINARY) <= 0) {
+                throw new InvalidParameterException("invalid default-shm-size: it must be greater than 0");
+            }
+        } catch (InvalidParameterException e) {
+            throw new ConfigException(e.getMessage());
+        }
 
         boolean iptables = (Boolean) values.get("iptables");
         if (!((String) values.get("bip")).isEmpty() && !((String) values.get("bridge")).isEmpty()) {

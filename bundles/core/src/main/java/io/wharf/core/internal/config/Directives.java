@@ -46,6 +46,8 @@ final class Directives {
         add("bridge", STRING, "", false, "Attach containers to a network bridge", "-b", "--bridge");
         add("bip", STRING, "", false, "Specify network bridge IP", "--bip");
         add("fixed-cidr", STRING, "", false, "IPv4 subnet for fixed IPs", "--fixed-cidr");
+        add("default-ulimits", LIST, List.of(), false, "Default ulimits for containers (name=soft[:hard])", "--default-ulimit");
+        add("default-shm-size", STRING, "64M", false, "Default shm size for containers", "--default-shm-size");
         add("default-address-pools", LIST, List.of(), false,
                 "Default address pools for node specific local networks (base=CIDR,size=PREFIX)", "--default-address-pool");
         add("iptables", BOOLEAN, true, false, "Enable addition of iptables rules", "--iptables");

@@ -216,7 +216,7 @@ public final class ContainerService implements TaskListener {
         HostConfig requestedHost = host == null ? Json.MAPPER.convertValue(Map.of(), HostConfig.class) : host;
         warnings.addAll(ContainerSettings.verify(config, requestedHost, specs.platform()));
         ContainerLogs.validate(requestedHost.logConfig());
-        HostConfig hostConfig = ContainerSettings.adapt(requestedHost);
+        HostConfig hostConfig = ContainerSettings.adapt(requestedHost, specs.defaultShmSize());
         Map<String, EndpointSettings> networks = networking.atCreate(hostConfig, endpoints);
         String id = StringIds.generate();
         List<VolumeMount> volumes = List.of();

@@ -6,11 +6,13 @@ import java.util.List;
 import java.util.Set;
 
 import io.wharf.core.internal.config.DaemonConfig;
+import io.wharf.core.internal.container.spec.ContainerSettings;
 import io.wharf.core.internal.container.spec.ExecInput;
 import io.wharf.core.internal.container.spec.OciSpec;
 import io.wharf.core.internal.container.spec.OciSpecBuilder;
 import io.wharf.core.internal.container.spec.SpecInput;
 import io.wharf.core.internal.container.spec.SpecPlatform;
+import io.wharf.core.internal.units.Sizes;
 import io.wharf.core.internal.json.Json;
 
 /**
@@ -26,22 +28,30 @@ final class ContainerSpecs {
 
     private final SpecPlatform platform;
     private final OciSpecBuilder builder;
+    private final long defaultShmSize;
 
-    ContainerSpecs(SpecPlatform platform) {
+    ContainerSpecs(SpecPlatform platform, long defaultShmSize) {
         this.platform = platform;
         this.builder = new OciSpecBuilder(platform);
+        this.defaultShmSize = defaultShmSize;
     }
 
     /**
      * The specs of a daemon with these settings: --cgroup-parent (default /wharf), --init and
-     * --init-path, --no-new-privileges.
+     * --init-path, --no-new-privileges, --default-ulimit, --default-shm-size.
      */
     static ContainerSpecs ofHost(DaemonConfig config) {
         String parent = config.string("cgroup-parent");
         String init = config.string("init-path");
+        List<HostConfig.Ulimit> ulimits = config.list("default-ulimits").stream().map(ContainerSettings::parseUlimit).toList();
         return new ContainerSpecs(SpecPlatform.ofHost(parent.isEmpty() ? CGROUP_PARENT : parent,
                 init.isEmpty() ? INIT_BINARY : Path.of(init), config.bool("init"), config.bool("no-new-privileges"),
-                List.of()));
+                ulimits), Sizes.parse(config.string("default-shm-size"), Sizes.BINARY));
+    }
+
+    /** --default-shm-size: the /dev/shm of containers that do not set their own. */
+    long defaultShmSize() {
+        return defaultShmSize;
     }
 
     SpecPlatform platform() {

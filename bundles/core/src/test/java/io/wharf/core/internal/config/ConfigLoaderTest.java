@@ -116,6 +116,18 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void defaultUlimitsAndShmSizeFromFlagsOrTheFile() throws Exception {
+        assertEquals(List.of("nofile=1024:2048"), load("{}", "--default-ulimit", "nofile=1024:2048").list("default-ulimits"));
+        assertEquals(List.of("nofile=100:200"),
+                load("{\"default-ulimits\": {\"nofile\": {\"Name\": \"nofile\", \"Soft\": 100, \"Hard\": 200}}}")
+                        .list("default-ulimits"));
+        assertTrue(error("{}", "--default-ulimit", "nofile=20:10").contains("soft limit must be less than or equal to hard limit"));
+        assertTrue(error("{}", "--default-ulimit", "bogus=1").contains("invalid ulimit type: bogus"));
+        assertEquals("64M", load("{}").string("default-shm-size"));
+        assertTrue(error("{}", "--default-shm-size", "lots").startsWith("invalid size"), error("{}", "--default-shm-size", "lots"));
+    }
+
+    @Test
     void cgroupDriverValues() throws Exception {
         assertEquals("systemd", load("{\"exec-opts\": [\"native.cgroupdriver=systemd\"]}").cgroupDriver());
         assertTrue(error("{}", "--exec-opt", "native.cgroupdriver=foo").contains("native.cgroupdriver option foo not supported"));

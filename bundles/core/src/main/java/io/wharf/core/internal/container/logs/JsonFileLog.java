@@ -27,6 +27,7 @@ import java.util.zip.GZIPOutputStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.wharf.core.internal.units.Sizes;
 import io.wharf.core.spi.errors.InvalidParameterException;
 
 /**
@@ -95,7 +96,7 @@ public final class JsonFileLog implements Closeable {
                         "logger: max-buffer-size option is only supported with 'mode=non-blocking'");
             }
             try {
-                RotationPolicy.parseSize(bufferSize, 1024);
+                Sizes.parse(bufferSize, Sizes.BINARY);
             } catch (InvalidParameterException e) {
                 throw new InvalidParameterException("error parsing option max-buffer-size: " + e.getMessage(), e);
             }

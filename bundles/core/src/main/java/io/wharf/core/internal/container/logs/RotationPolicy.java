@@ -3,6 +3,7 @@ package io.wharf.core.internal.container.logs;
 import java.util.Locale;
 import java.util.Map;
 
+import io.wharf.core.internal.units.Sizes;
 import io.wharf.core.spi.errors.InvalidParameterException;
 
 /**
@@ -20,7 +21,7 @@ record RotationPolicy(long maxSize, int maxFiles, boolean compress) {
         long maxSize = -1;
         String size = logOpts.get("max-size");
         if (size != null) {
-            maxSize = parseSize(size, 1000);
+            maxSize = Sizes.parse(size, Sizes.DECIMAL);
             if (maxSize <= 0) {
                 throw new InvalidParameterException("max-size must be a positive number");
             }
@@ -43,58 +44,6 @@ record RotationPolicy(long maxSize, int maxFiles, boolean compress) {
             }
         }
         return new RotationPolicy(maxSize, maxFiles, compress);
-    }
-
-    /**
-     * go-units' size parser: a number, an optional space, an optional k/m/g/t/p with b or ib, in
-     * powers of {@code base} (1000 for FromHumanSize, 1024 for RAMInBytes).
-     */
-    static long parseSize(String text, long base) {
-        int sep = -1;
-        for (int i = text.length() - 1; i >= 0 && sep < 0; i--) {
-            char c = text.charAt(i);
-            if (c >= '0' && c <= '9' || c == '.' || c == ' ') {
-                sep = i;
-            }
-        }
-        if (sep < 0) {
-            throw new InvalidParameterException("invalid size: '" + text + "'");
-        }
-        String number = text.charAt(sep) == ' ' ? text.substring(0, sep) : text.substring(0, sep + 1);
-        String suffix = text.substring(sep + 1);
-        double size;
-        try {
-            if (number.isEmpty() || number.strip().length() != number.length()) {
-                throw new NumberFormatException();
-            }
-            size = Double.parseDouble(number);
-        } catch (NumberFormatException e) {
-            throw new InvalidParameterException("strconv.ParseFloat: parsing \"" + number + "\": invalid syntax");
-        }
-        if (size < 0) {
-            throw new InvalidParameterException("invalid size: '" + text + "'");
-        }
-        if (suffix.isEmpty()) {
-            return (long) size;
-        }
-        if (suffix.length() > 3) {
-            throw new InvalidParameterException("invalid suffix: '" + suffix + "'");
-        }
-        String unit = suffix.toLowerCase(Locale.ROOT);
-        if (unit.charAt(0) == 'b') {
-            if (unit.length() > 1) {
-                throw new InvalidParameterException("invalid suffix: '" + unit + "'");
-            }
-            return (long) size;
-        }
-        int power = "kmgtp".indexOf(unit.charAt(0)) + 1;
-        if (power == 0) {
-            throw new InvalidParameterException("invalid suffix: '" + unit + "'");
-        }
-        if (unit.length() == 2 && unit.charAt(1) != 'b' || unit.length() == 3 && !unit.endsWith("ib")) {
-            throw new InvalidParameterException("invalid suffix: '" + unit + "'");
-        }
-        return (long) (size * Math.pow(base, power));
     }
 
     private static int atoi(String text) {

@@ -63,12 +63,41 @@ public final class ContainerSettings {
      * "unset") and a PIDs limit of 0 or less (both "unlimited") removed.
      */
     public static HostConfig adapt(HostConfig host) {
+        return adapt(host, DEFAULT_SHM_SIZE);
+    }
+
+    /** As {@link #adapt(HostConfig)}, with the daemon's --default-shm-size for /dev/shm. */
+    public static HostConfig adapt(HostConfig host, long defaultShmSize) {
         long swap = host.memory() > 0 && host.memorySwap() == 0 ? host.memory() * 2 : host.memorySwap();
         Long swappiness = host.memorySwappiness() != null && host.memorySwappiness() == -1 ? null
                 : host.memorySwappiness();
         Long pids = host.pidsLimit() != null && host.pidsLimit() <= 0 ? null : host.pidsLimit();
-        return host.withResourceDefaults(swap, swappiness, host.shmSize() == 0 ? DEFAULT_SHM_SIZE : host.shmSize(),
+        return host.withResourceDefaults(swap, swappiness, host.shmSize() == 0 ? defaultShmSize : host.shmSize(),
                 host.oomKillDisable() == null ? Boolean.FALSE : host.oomKillDisable(), pids);
+    }
+
+    /**
+     * A ulimit as --ulimit and --default-ulimit write it, "name=soft[:hard]" (go-units ParseUlimit),
+     * checked with its messages.
+     */
+    public static HostConfig.Ulimit parseUlimit(String text) {
+        int eq = text.indexOf('=');
+        if (eq < 0) {
+            throw invalid("invalid ulimit argument: " + text);
+        }
+        String[] limits = text.substring(eq + 1).split(":", -1);
+        if (limits.length > 2) {
+            throw invalid("too many limit value arguments - " + text.substring(eq + 1) + ", can only have up to two, `soft[:hard]`");
+        }
+        try {
+            long soft = Long.parseLong(limits[0]);
+            long hard = limits.length == 2 ? Long.parseLong(limits[1]) : soft;
+            HostConfig.Ulimit u = new HostConfig.Ulimit(text.substring(0, eq), soft, hard);
+            Rlimits.validate(u);
+            return u;
+        } catch (NumberFormatException e) {
+            throw invalid("invalid ulimit argument: " + text);
+        }
     }
 
     /** The check dockerd makes after merging the image's Config: something must run. */

@@ -25,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+import io.wharf.core.internal.units.Sizes;
 import io.wharf.core.spi.errors.InvalidParameterException;
 
 /** The json-file as dockerd writes it: entry bytes, escaping, attributes, rotation, options. */
@@ -270,7 +271,7 @@ class JsonFileLogTest {
     @ParameterizedTest
     @CsvSource({"100,100", "1k,1000", "10m,10000000", "1.5kb,1500", "2 MiB,2000000", "1g,1000000000", "7b,7"})
     void sizesAreGoUnitsDecimalSizes(String text, long bytes) {
-        assertEquals(bytes, RotationPolicy.parseSize(text, 1000));
+        assertEquals(bytes, Sizes.parse(text, Sizes.DECIMAL));
     }
 
     /** The "log" texts of a file's entries, without their newlines. */
