@@ -351,6 +351,25 @@ class ContainersTest {
             assertTrue(diff.contains("A /root/inside.txt"), diff);
             assertTrue(diff.contains("A /tmp/greeting.txt"), diff);
 
+            // docker cp into and out of a bind mount goes through the mount, as the container sees it
+            Path shared = dir.resolve("shared");
+            Path readOnly = dir.resolve("ro");
+            Files.createDirectories(shared);
+            Files.createDirectories(readOnly);
+            Files.writeString(shared.resolve("from-host.txt"), "bound\n");
+            d.docker("run", "-d", "--name", "bound", "-v", shared + ":/data", "-v", readOnly + ":/ro:ro", "busybox",
+                    "sleep", "60").ok();
+            d.docker("cp", file.toString(), "bound:/data/greeting.txt").ok();
+            assertEquals("hello from the host\n", Files.readString(shared.resolve("greeting.txt")), "written through the bind");
+            assertFalse(d.docker("diff", "bound").ok().out().contains("/data/greeting.txt"), "not into the container's layer");
+            d.docker("cp", "bound:/data/from-host.txt", out.toString()).ok();
+            assertEquals("bound\n", Files.readString(out.resolve("from-host.txt")));
+            d.docker("cp", "bound:/data", out.resolve("copied").toString()).ok();
+            assertTrue(Files.exists(out.resolve("copied/greeting.txt")), "the mount's root copies under the container's name for it");
+            Cli.Result ro = d.docker("cp", file.toString(), "bound:/ro/greeting.txt");
+            assertTrue(ro.exitCode() != 0 && ro.err().contains("mounted volume is marked read-only"), ro.toString());
+            d.docker("rm", "-f", "bound").ok();
+
             d.docker("update", "--memory", "64m", "--memory-swap", "128m", "box").ok();
             assertEquals("67108864", inspect(d, "{{.HostConfig.Memory}}", "box"));
             assertEquals("67108864\n", d.docker("exec", "box", "cat", "/sys/fs/cgroup/memory/memory.limit_in_bytes").ok().out());

@@ -6,12 +6,15 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import io.wharf.core.internal.archive.LayerExtractor;
 import io.wharf.core.internal.archive.LayerWriter;
+import io.wharf.core.internal.container.spec.MountPoint;
 import io.wharf.core.internal.container.spec.ScopedPath;
 import io.wharf.core.internal.image.ContainerLayers;
 import io.wharf.core.internal.json.Json;
@@ -59,7 +62,10 @@ final class ContainerArchives {
             Path host = resolve(rootfs, c, path, path.endsWith("/") || path.endsWith("/."));
             headers.accept(Base64.getEncoder().encodeToString(Json.bytes(statJson(host, path))));
             LayerWriter writer = new LayerWriter(body.get(), WhiteoutFormat.AUFS);
-            String name = host.equals(rootfs) ? "." : host.getFileName().toString();
+            // A mount's own root is named as the container names it, not as its source directory is.
+            Path named = Path.of("/").resolve(path).normalize().getFileName();
+            String name = host.equals(rootfs) || named == null ? "."
+                    : host.equals(Mounted.of(rootfs, c, path).root()) ? named.toString() : host.getFileName().toString();
             writer.addNamed(host, name);
             writer.finish();
         } finally {
@@ -76,8 +82,12 @@ final class ContainerArchives {
             if (!stat.isDirectory()) {
                 throw new InvalidParameterException("extraction point is not a directory");
             }
-            if (c.hostConfig().readonlyRootfs()) {
+            Mounted mounted = Mounted.of(rootfs, c, path);
+            if (mounted.mount() == null && c.hostConfig().readonlyRootfs()) {
                 throw new ForbiddenException("container rootfs is marked read-only");
+            }
+            if (mounted.mount() != null && !mounted.mount().rw()) {
+                throw new ForbiddenException("mounted volume is marked read-only");
             }
             try {
                 new LayerExtractor(host, WhiteoutFormat.AUFS).apply(tar);
@@ -120,16 +130,62 @@ final class ContainerArchives {
     }
 
     /**
-     * The host path of {@code path} inside {@code rootfs}, as the container sees it (see
-     * {@link ScopedPath}); a last component that is a link is followed only when {@code followLast}.
-     * A missing path is dockerd's 404 for docker cp.
+     * The host path of {@code path} as the container sees it (see {@link ScopedPath}): inside the
+     * bind mount or volume whose destination holds it, else inside {@code rootfs}; a last component
+     * that is a link is followed only when {@code followLast}. A missing path is dockerd's 404 for
+     * docker cp.
      */
     static Path resolve(Path rootfs, Container c, String path, boolean followLast) throws IOException {
-        Path host = followLast ? ScopedPath.resolve(rootfs, path) : ScopedPath.resolveNoFollow(rootfs, path);
+        Mounted mounted = Mounted.of(rootfs, c, path);
+        Path host = followLast ? ScopedPath.resolve(mounted.root(), mounted.rest())
+                : ScopedPath.resolveNoFollow(mounted.root(), mounted.rest());
         if (!Files.exists(host, LinkOption.NOFOLLOW_LINKS)) {
             throw new NotFoundException("Could not find the file " + path + " in container " + c.name().substring(1));
         }
         return host;
     }
 
+    /**
+     * Where a container path lives: the bind or volume with the longest destination that holds it
+     * (its host source, and the path below the destination), or the root filesystem. A volume's
+     * source is the one the current run mounted, else the one its driver named at registration.
+     */
+    private record Mounted(Path root, String rest, MountPoint mount) {
+
+        static Mounted of(Path rootfs, Container c, String path) {
+            String clean = Path.of("/").resolve(path).normalize().toString();
+            List<MountPoint> mounts = new ArrayList<>();
+            for (MountPoint mp : MountPoint.of(c.hostConfig())) {
+                if (mp.type().equals(MountPoint.BIND)) {
+                    mounts.add(mp);
+                }
+            }
+            Map<String, String> running = c.volumeSources();
+            for (VolumeMount vm : c.volumes()) {
+                String source = running.getOrDefault(vm.destination(), vm.source());
+                if (source != null && !source.isEmpty()) {
+                    mounts.add(new MountPoint(MountPoint.VOLUME, source, vm.destination(), vm.rw(), "", false, false,
+                            null, null));
+                }
+            }
+            MountPoint best = null;
+            for (MountPoint mp : mounts) {
+                String dest = mp.destination();
+                boolean holds = clean.equals(dest) || clean.startsWith(dest.endsWith("/") ? dest : dest + "/");
+                if (holds && (best == null || dest.length() > best.destination().length())) {
+                    best = mp;
+                }
+            }
+            if (best == null) {
+                return new Mounted(rootfs, path, null);
+            }
+            String rest = "/" + clean.substring(best.destination().length()).replaceFirst("^/+", "");
+            if (path.endsWith("/") && !rest.endsWith("/")) {
+                rest += "/";
+            } else if (path.endsWith("/.")) {
+                rest = rest.endsWith("/") ? rest + "." : rest + "/.";
+            }
+            return new Mounted(Path.of(best.source()), rest, best);
+        }
+    }
 }
