@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -96,13 +97,24 @@ class ContainerVolumesTest {
     @Test
     void volumesFromAnotherContainer() throws Exception {
         try (WharfDaemon d = daemonWithBusybox()) {
-            d.docker("create", "--name", "source", "-v", "/shared", "-v", "named:/named", "busybox", "true").ok();
+            Path hostDir = dir.resolve("bound");
+            Files.createDirectories(hostDir);
+            d.docker("create", "--name", "source", "-v", "/shared", "-v", "named:/named", "-v", hostDir + ":/bound",
+                    "busybox", "true").ok();
             d.docker("run", "--rm", "--volumes-from", "source", "busybox", "sh", "-c",
-                    "echo x > /shared/f && echo y > /named/g").ok();
-            assertEquals("x\ny\n", d.docker("run", "--rm", "--volumes-from", "source:ro", "busybox", "cat", "/shared/f",
-                    "/named/g").ok().out());
+                    "echo x > /shared/f && echo y > /named/g && echo z > /bound/b").ok();
+            assertEquals("z\n", Files.readString(hostDir.resolve("b")), "the source's bind mount is shared too");
+            assertEquals("x\ny\nz\n", d.docker("run", "--rm", "--volumes-from", "source:ro", "busybox", "cat", "/shared/f",
+                    "/named/g", "/bound/b").ok().out());
             Cli.Result readOnly = d.docker("run", "--rm", "--volumes-from", "source:ro", "busybox", "touch", "/shared/h");
             assertTrue(readOnly.err().contains("Read-only file system"), readOnly.toString());
+            Cli.Result bindReadOnly = d.docker("run", "--rm", "--volumes-from", "source:ro", "busybox", "touch", "/bound/h");
+            assertTrue(bindReadOnly.err().contains("Read-only file system"), bindReadOnly.toString());
+            d.docker("create", "--name", "consumer", "--volumes-from", "source", "busybox", "true").ok();
+            String mounts = d.docker("inspect", "--format", "{{range .Mounts}}{{.Type}}:{{.Destination}} {{end}}", "consumer")
+                    .ok().out();
+            assertTrue(mounts.contains("bind:/bound"), mounts);
+            d.docker("rm", "consumer").ok();
             // A 404 from create makes the CLI try to pull the image, as with dockerd: --pull never keeps
             // the test from asking any registry.
             Cli.Result missing = d.docker("run", "--rm", "--pull", "never", "--volumes-from", "nosuch", "busybox", "true");

@@ -42,6 +42,7 @@ public final class Container {
     private boolean startedBefore; // guarded by this
     private boolean manuallyStopped; // guarded by this
     private List<VolumeMount> volumes = List.of(); // guarded by this
+    private List<SharedBind> sharedBinds = List.of(); // guarded by this
     private Map<String, EndpointSettings> networks = Map.of(); // guarded by this: by network name
     private SandboxState sandbox; // guarded by this: the current run's networking, or null
     private Map<String, String> volumeSources = Map.of(); // guarded by this: the current run's, by destination
@@ -80,6 +81,7 @@ public final class Container {
         c.startedBefore = r.hasBeenStartedBefore();
         c.manuallyStopped = r.hasBeenManuallyStopped();
         c.volumes = r.volumeMounts();
+        c.sharedBinds = r.sharedBinds();
         c.networks = r.networks();
         c.sandbox = r.sandbox();
         return c;
@@ -95,7 +97,7 @@ public final class Container {
     public synchronized ContainerRecord record() {
         return new ContainerRecord(id, created.toString(), path, args, config, image, name, restartCount, driver,
                 "linux", state, logPath().toString(), file("hostname").toString(), file("hosts").toString(),
-                file("resolv.conf").toString(), startedBefore, manuallyStopped, volumes, networks, sandbox);
+                file("resolv.conf").toString(), startedBefore, manuallyStopped, volumes, sharedBinds, networks, sandbox);
     }
 
     public String id() {
@@ -180,6 +182,15 @@ public final class Container {
 
     synchronized void volumes(List<VolumeMount> value) {
         this.volumes = List.copyOf(value);
+    }
+
+    /** The binds it has from other containers through --volumes-from. */
+    public synchronized List<SharedBind> sharedBinds() {
+        return sharedBinds;
+    }
+
+    synchronized void sharedBinds(List<SharedBind> value) {
+        this.sharedBinds = List.copyOf(value);
     }
 
     /** The networks it is on, by name, in the order it joined them. */

@@ -160,6 +160,9 @@ final class ContainerArchives {
                     mounts.add(mp);
                 }
             }
+            for (SharedBind b : c.sharedBinds()) {
+                mounts.add(new MountPoint(MountPoint.BIND, b.source(), b.destination(), b.rw(), "", false, false, null, null));
+            }
             Map<String, String> running = c.volumeSources();
             for (VolumeMount vm : c.volumes()) {
                 String source = running.getOrDefault(vm.destination(), vm.source());

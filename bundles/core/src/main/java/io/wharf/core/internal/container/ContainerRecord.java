@@ -18,6 +18,7 @@ import io.wharf.core.internal.network.SandboxState;
  * @param hasBeenManuallyStopped whether a user stopped it (restart policies leave it stopped,
  *                               also across a daemon restart)
  * @param volumeMounts           the volumes it mounts
+ * @param sharedBinds            the binds it has from --volumes-from containers
  * @param networks               the networks it is on, by name, with the endpoint of its current run
  * @param sandbox                its current run's networking, or null
  */
@@ -26,10 +27,11 @@ public record ContainerRecord(@JsonProperty("ID") String id, String created, Str
         ContainerConfig config, String image, String name, int restartCount, String driver, String platform,
         ContainerState state, String logPath, String hostnamePath, String hostsPath, String resolvConfPath,
         boolean hasBeenStartedBefore, boolean hasBeenManuallyStopped, List<VolumeMount> volumeMounts,
-        Map<String, EndpointSettings> networks, SandboxState sandbox) {
+        List<SharedBind> sharedBinds, Map<String, EndpointSettings> networks, SandboxState sandbox) {
 
     public ContainerRecord {
         volumeMounts = volumeMounts == null ? List.of() : List.copyOf(volumeMounts);
+        sharedBinds = sharedBinds == null ? List.of() : List.copyOf(sharedBinds);
         networks = networks == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(networks));
     }
 }

@@ -236,8 +236,10 @@ public final class ContainerService implements TaskListener {
                     images.storage().driver().name(), reserved, command.get(0), List.copyOf(command.subList(1, command.size())),
                     config, hostConfig, ContainerState.created());
             images.containerLayers().create(id, image.topChainId());
-            volumes = containerVolumes.register(id, config, hostConfig, this::get);
+            ContainerVolumes.Registered registered = containerVolumes.register(id, config, hostConfig, this::get);
+            volumes = registered.volumes();
             c.volumes(volumes);
+            c.sharedBinds(registered.sharedBinds());
             c.networks(networks);
             c.save();
             containers.put(id, c);

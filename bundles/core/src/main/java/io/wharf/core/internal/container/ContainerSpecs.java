@@ -74,6 +74,11 @@ final class ContainerSpecs {
                 out.add(vm.destination());
             }
         }
+        for (SharedBind b : c.sharedBinds()) {
+            if (!b.rw()) {
+                out.add(b.destination());
+            }
+        }
         return out;
     }
 

@@ -148,6 +148,9 @@ public final class ContainerViews {
         if (h.tmpfs() != null) {
             h.tmpfs().forEach((target, opts) -> out.add(mount("tmpfs", "", target, opts, !opts.contains("ro"), "")));
         }
+        for (SharedBind b : c.sharedBinds()) {
+            out.add(mount("bind", b.source(), b.destination(), b.rw() ? "" : "ro", b.rw(), "rprivate"));
+        }
         for (VolumeMount vm : c.volumes()) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("Type", "volume");

@@ -38,13 +38,19 @@ final class ContainerVolumes {
         this.volumes = volumes;
     }
 
+    /** What a new container mounts besides its own binds and tmpfs: its volumes, and the binds --volumes-from gives it. */
+    record Registered(List<VolumeMount> volumes, List<SharedBind> sharedBinds) {
+    }
+
     /**
-     * Creates (or finds) the container's volumes and takes a reference on each; on failure the
-     * references taken and the anonymous volumes made are given back.
+     * Creates (or finds) the container's volumes and takes a reference on each, and collects the
+     * binds of the --volumes-from containers; on failure the references taken and the anonymous
+     * volumes made are given back.
      */
-    List<VolumeMount> register(String containerId, ContainerConfig config, HostConfig host,
+    Registered register(String containerId, ContainerConfig config, HostConfig host,
             Function<String, Container> containers) throws IOException {
         List<VolumeMount> made = new ArrayList<>();
+        List<SharedBind> binds = new ArrayList<>();
         try {
             List<String> userDestinations = new ArrayList<>();
             for (MountPoint mp : MountPoint.of(host)) {
@@ -63,6 +69,12 @@ final class ContainerVolumes {
                         made.add(shared);
                     }
                 }
+                for (SharedBind shared : bindsFrom(from, containers)) {
+                    if (!userDestinations.contains(shared.destination())) {
+                        userDestinations.add(shared.destination());
+                        binds.add(shared);
+                    }
+                }
             }
             if (config.volumes() != null) {
                 for (String destination : config.volumes().keySet()) {
@@ -71,11 +83,28 @@ final class ContainerVolumes {
                     }
                 }
             }
-            return made;
+            return new Registered(made, binds);
         } catch (IOException | RuntimeException e) {
             release(containerId, made, true);
             throw e;
         }
+    }
+
+    /** --volumes-from "NAME[:ro|rw]": the other container's binds (its own and those it shares) at the same destinations. */
+    private static List<SharedBind> bindsFrom(String spec, Function<String, Container> containers) {
+        int colon = spec.lastIndexOf(':');
+        String mode = colon < 0 ? "" : spec.substring(colon + 1);
+        Container source = containers.apply(colon < 0 ? spec : spec.substring(0, colon));
+        List<SharedBind> out = new ArrayList<>();
+        for (MountPoint mp : MountPoint.of(source.hostConfig())) {
+            if (mp.type().equals(MountPoint.BIND)) {
+                out.add(new SharedBind(mp.source(), mp.destination(), mode.isEmpty() ? mp.rw() : mode.equals("rw")));
+            }
+        }
+        for (SharedBind b : source.sharedBinds()) {
+            out.add(new SharedBind(b.source(), b.destination(), mode.isEmpty() ? b.rw() : mode.equals("rw")));
+        }
+        return out;
     }
 
     /**
@@ -123,6 +152,9 @@ final class ContainerVolumes {
         Map<String, String> sources = new LinkedHashMap<>();
         List<VolumeMount> mounted = new ArrayList<>();
         try {
+            for (SharedBind b : c.sharedBinds()) {
+                sources.put(b.destination(), b.source());
+            }
             for (VolumeMount vm : c.volumes()) {
                 awaitDriver(vm.driver());
                 String path = volumes.mount(vm.name(), c.id());
