@@ -127,35 +127,26 @@ public abstract class GraphDriverConformance {
         assertTrue(driver.exists(base), "exists after create");
         assertFalse(driver.exists(id("never-created")), "exists for an unknown layer");
 
-        Path dir = driver.get(base);
-        try {
+        inMount(base, dir -> {
             assertTrue(Files.isDirectory(dir), "get returns a directory: " + dir);
             assertEquals(List.of(), list(dir), "a new base layer is empty");
             assertEquals("rwxr-xr-x", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir)),
                     "a layer's root is 0755, as moby's graphtest checks");
-        } finally {
-            driver.put(base);
-        }
+        });
     }
 
     @Test
     void getReturnsADirectoryWhereFilesCanBeWritten() throws Exception {
         String base = id("base");
         driver.create(base, null);
-        Path dir = driver.get(base);
-        try {
+        inMount(base, dir -> {
             write(dir, "etc/hostname", "wharf\n");
             write(dir, "a-file", "content");
-        } finally {
-            driver.put(base);
-        }
-        dir = driver.get(base);
-        try {
+        });
+        inMount(base, dir -> {
             assertFile(dir, "etc/hostname", "wharf\n");
             assertFile(dir, "a-file", "content");
-        } finally {
-            driver.put(base);
-        }
+        });
     }
 
     @Test
@@ -167,14 +158,11 @@ public abstract class GraphDriverConformance {
         layerWithFiles(child, base, Map.of("c", "from child"));
         driver.create(grandchild, child);
 
-        Path dir = driver.get(grandchild);
-        try {
+        inMount(grandchild, dir -> {
             assertFile(dir, "a", "from base");
             assertFile(dir, "sub/b", "nested in base");
             assertFile(dir, "c", "from child");
-        } finally {
-            driver.put(grandchild);
-        }
+        });
     }
 
     @Test
@@ -183,8 +171,7 @@ public abstract class GraphDriverConformance {
         String base = id("base");
         String child = id("child");
         driver.create(base, null);
-        Path dir = driver.get(base);
-        try {
+        inMount(base, dir -> {
             write(dir, "private/secret", "s3cret");
             Files.setPosixFilePermissions(dir.resolve("private/secret"), PosixFilePermissions.fromString("rw-r-----"));
             Files.setPosixFilePermissions(dir.resolve("private"), PosixFilePermissions.fromString("rwx--x---"));
@@ -195,13 +182,10 @@ public abstract class GraphDriverConformance {
                 Files.setAttribute(dir.resolve("private/secret"), "unix:uid", 1234, LinkOption.NOFOLLOW_LINKS);
                 Files.setAttribute(dir.resolve("private/secret"), "unix:gid", 5678, LinkOption.NOFOLLOW_LINKS);
             }
-        } finally {
-            driver.put(base);
-        }
+        });
         driver.create(child, base);
 
-        dir = driver.get(child);
-        try {
+        inMount(child, dir -> {
             Path secret = dir.resolve("private/secret");
             assertEquals("rw-r-----", PosixFilePermissions.toString(Files.getPosixFilePermissions(secret, LinkOption.NOFOLLOW_LINKS)),
                     "mode of private/secret");
@@ -215,9 +199,7 @@ public abstract class GraphDriverConformance {
                 assertEquals(1234, Files.getAttribute(secret, "unix:uid", LinkOption.NOFOLLOW_LINKS), "owner of private/secret");
                 assertEquals(5678, Files.getAttribute(secret, "unix:gid", LinkOption.NOFOLLOW_LINKS), "group of private/secret");
             }
-        } finally {
-            driver.put(child);
-        }
+        });
     }
 
     @Test
@@ -227,31 +209,22 @@ public abstract class GraphDriverConformance {
         layerWithFiles(base, null, Map.of("a", "from base", "sub/b", "nested in base"));
         driver.create(child, base);
 
-        Path dir = driver.get(child);
-        try {
+        inMount(child, dir -> {
             write(dir, "a", "changed in child");
             write(dir, "sub/b", "changed too");
             write(dir, "c", "new in child");
-        } finally {
-            driver.put(child);
-        }
+        });
 
-        Path parent = driver.get(base);
-        try {
+        inMount(base, parent -> {
             assertFile(parent, "a", "from base");
             assertFile(parent, "sub/b", "nested in base");
             assertFalse(Files.exists(parent.resolve("c"), LinkOption.NOFOLLOW_LINKS), "the child's new file is in the parent");
-        } finally {
-            driver.put(base);
-        }
-        dir = driver.get(child);
-        try {
+        });
+        inMount(child, dir -> {
             assertFile(dir, "a", "changed in child");
             assertFile(dir, "sub/b", "changed too");
             assertFile(dir, "c", "new in child");
-        } finally {
-            driver.put(child);
-        }
+        });
     }
 
     @Test
@@ -261,32 +234,23 @@ public abstract class GraphDriverConformance {
         layerWithFiles(base, null, Map.of("a", "from base", "sub/b", "nested in base", "keep", "kept"));
         driver.create(child, base);
 
-        Path dir = driver.get(child);
-        try {
+        inMount(child, dir -> {
             Files.delete(dir.resolve("a"));
             Files.delete(dir.resolve("sub/b"));
             Files.delete(dir.resolve("sub"));
             assertFalse(Files.exists(dir.resolve("a"), LinkOption.NOFOLLOW_LINKS), "deleted file still visible");
-        } finally {
-            driver.put(child);
-        }
+        });
 
         // Still hidden once the child is mounted afresh: the deletion is part of the layer.
-        dir = driver.get(child);
-        try {
+        inMount(child, dir -> {
             assertFalse(Files.exists(dir.resolve("a"), LinkOption.NOFOLLOW_LINKS), "deleted file is back in the child");
             assertFalse(Files.exists(dir.resolve("sub"), LinkOption.NOFOLLOW_LINKS), "deleted directory is back in the child");
             assertFile(dir, "keep", "kept");
-        } finally {
-            driver.put(child);
-        }
-        Path parent = driver.get(base);
-        try {
+        });
+        inMount(base, parent -> {
             assertFile(parent, "a", "from base");
             assertFile(parent, "sub/b", "nested in base");
-        } finally {
-            driver.put(base);
-        }
+        });
     }
 
     @Test
@@ -296,25 +260,19 @@ public abstract class GraphDriverConformance {
         String container = id("container");
         layerWithFiles(image, null, Map.of("etc/hostname", "image"));
         driver.createReadWrite(container + "-init", image);
-        Path init = driver.get(container + "-init");
-        try {
+        inMount(container + "-init", init -> {
             write(init, "etc/hostname", "container-init");
             write(init, ".dockerenv", "");
-        } finally {
-            driver.put(container + "-init");
-        }
+        });
         driver.createReadWrite(container, container + "-init");
         assertTrue(driver.exists(container), "read-write layer exists");
 
-        Path rw = driver.get(container);
-        try {
+        inMount(container, rw -> {
             assertFile(rw, "etc/hostname", "container-init");
             assertFile(rw, ".dockerenv", "");
             write(rw, "tmp/scratch", "written by the container");
             assertFile(rw, "tmp/scratch", "written by the container");
-        } finally {
-            driver.put(container);
-        }
+        });
     }
 
     @Test
@@ -366,12 +324,9 @@ public abstract class GraphDriverConformance {
         driver.put(child);
         assertEquals(List.of(), mountsUnder(home), "the last put must unmount");
 
-        Path again = driver.get(child);
-        try {
+        inMount(child, again -> {
             assertFile(again, "b", "written after one put");
-        } finally {
-            driver.put(child);
-        }
+        });
     }
 
     @Test
@@ -433,15 +388,12 @@ public abstract class GraphDriverConformance {
         String top = id("top");
         driver.create(top, parent);
 
-        Path dir = driver.get(top);
-        try {
+        inMount(top, dir -> {
             for (int i = 0; i < depth; i++) {
                 assertFile(dir, "layers/file-" + i, "layer " + i);
             }
             assertEquals(depth, list(dir.resolve("layers")).size(), "files in the top layer");
-        } finally {
-            driver.put(top);
-        }
+        });
     }
 
     // ----------------------------------------------------------------- diff half
@@ -498,8 +450,7 @@ public abstract class GraphDriverConformance {
         long size = diffDriver().applyDiff(child, base, new ByteArrayInputStream(layerTar()));
         assertEquals(LAYER_SIZE, size, "applyDiff's size: the regular files the layer holds");
 
-        Path dir = driver.get(child);
-        try {
+        inMount(child, dir -> {
             assertFile(dir, "etc/hostname", CHILD_HOSTNAME);
             assertFile(dir, "opt/new", OPT_NEW);
             assertFile(dir, "usr/bin/tool", TOOL);
@@ -507,19 +458,14 @@ public abstract class GraphDriverConformance {
             assertFalse(Files.exists(dir.resolve("etc/removed"), LinkOption.NOFOLLOW_LINKS), "whiteout did not delete");
             assertEquals(List.of("new"), list(dir.resolve("opt")), "opaque directory shows only the layer's entries");
             assertFalse(Files.exists(dir.resolve("etc/.wh.removed"), LinkOption.NOFOLLOW_LINKS), "whiteout entry visible");
-        } finally {
-            driver.put(child);
-        }
-        Path parent = driver.get(base);
-        try {
+        });
+        inMount(base, parent -> {
             assertFile(parent, "etc/hostname", "base\n");
             assertFile(parent, "etc/removed", "whited out by the layer\n");
             assertFile(parent, "opt/old1", "hidden by the opaque directory\n");
             assertFile(parent, "opt/sub/old2", "hidden too\n");
             assertFalse(Files.exists(parent.resolve("usr")), "the child's layer leaked into its parent");
-        } finally {
-            driver.put(base);
-        }
+        });
     }
 
     @Test
@@ -614,16 +560,29 @@ public abstract class GraphDriverConformance {
     }
 
     /** Creates a layer and writes {@code files} (relative path to content) into it through get/put. */
-    protected final void layerWithFiles(String id, String parent, Map<String, String> files) throws IOException {
-        driver.create(id, parent);
+    /** Work on a layer's mounted directory. */
+    @FunctionalInterface
+    protected interface MountedWork {
+        void run(Path dir) throws IOException;
+    }
+
+    /** Mounts the layer (get), does {@code work} in it, and releases the mount (put) whatever happens. */
+    protected final void inMount(String id, MountedWork work) throws IOException {
         Path dir = driver.get(id);
         try {
-            for (Map.Entry<String, String> f : files.entrySet()) {
-                write(dir, f.getKey(), f.getValue());
-            }
+            work.run(dir);
         } finally {
             driver.put(id);
         }
+    }
+
+    protected final void layerWithFiles(String id, String parent, Map<String, String> files) throws IOException {
+        driver.create(id, parent);
+        inMount(id, dir -> {
+            for (Map.Entry<String, String> f : files.entrySet()) {
+                write(dir, f.getKey(), f.getValue());
+            }
+        });
     }
 
     private Set<String> changes(String id, String parent) throws IOException {
