@@ -19,7 +19,7 @@ import java.time.Duration;
  * <p>Threads are virtual: one waiting for clients, two per TCP connection (16 KiB buffer each), one per
  * UDP client mapping (a 64 KiB buffer, as a UDP datagram may be that large).
  */
-public sealed interface PortProxy extends AutoCloseable permits TcpProxy, UdpProxy {
+public sealed interface PortProxy extends AutoCloseable permits ProxyEnds {
 
     /** dockerd's UDPConnTrackTimeout. */
     Duration UDP_IDLE_TIMEOUT = Duration.ofSeconds(90);

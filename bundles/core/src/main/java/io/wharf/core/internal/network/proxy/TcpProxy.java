@@ -17,7 +17,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** The TCP half of {@link PortProxy}. */
-final class TcpProxy implements PortProxy {
+final class TcpProxy extends ProxyEnds {
 
     private static final Logger LOG = LoggerFactory.getLogger(TcpProxy.class);
     private static final int BUFFER = 16 * 1024;
@@ -25,36 +25,14 @@ final class TcpProxy implements PortProxy {
     private static final int CONNECT_TIMEOUT_MILLIS = 30_000;
 
     private final ServerSocketChannel listener;
-    private final InetSocketAddress host;
-    private final InetSocketAddress container;
     private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
     private final Thread acceptor;
     private volatile boolean closed;
 
     TcpProxy(ServerSocketChannel listener, InetSocketAddress container) {
+        super("tcp", listener, container);
         this.listener = listener;
-        this.container = container;
-        try {
-            this.host = (InetSocketAddress) listener.getLocalAddress();
-        } catch (IOException e) {
-            throw new IllegalStateException("listener closed", e);
-        }
-        this.acceptor = Thread.ofVirtual().name("proxy-tcp " + host.getPort()).start(this::accept);
-    }
-
-    @Override
-    public String protocol() {
-        return "tcp";
-    }
-
-    @Override
-    public InetSocketAddress hostAddress() {
-        return host;
-    }
-
-    @Override
-    public InetSocketAddress containerAddress() {
-        return container;
+        this.acceptor = Thread.ofVirtual().name("proxy-tcp " + hostAddress().getPort()).start(this::accept);
     }
 
     private void accept() {
@@ -68,7 +46,7 @@ final class TcpProxy implements PortProxy {
                 if (closed) {
                     return;
                 }
-                LOG.debug("proxy {}: accept failed", host, e);
+                LOG.debug("proxy {}: accept failed", hostAddress(), e);
                 continue;
             }
             Connection connection = new Connection(client);
@@ -87,7 +65,7 @@ final class TcpProxy implements PortProxy {
         try {
             listener.close();
         } catch (IOException e) {
-            LOG.debug("proxy {}: closing listener", host, e);
+            LOG.debug("proxy {}: closing listener", hostAddress(), e);
         }
         connections.forEach(Connection::close);
         try {
@@ -111,17 +89,17 @@ final class TcpProxy implements PortProxy {
         void run() {
             SocketChannel b = null;
             try {
-                b = SocketChannel.open(container.getAddress() instanceof Inet4Address ? StandardProtocolFamily.INET
+                b = SocketChannel.open(containerAddress().getAddress() instanceof Inet4Address ? StandardProtocolFamily.INET
                         : StandardProtocolFamily.INET6);
                 backend = b;
                 if (closed) {
                     close();
                     return;
                 }
-                b.socket().connect(container, CONNECT_TIMEOUT_MILLIS);
+                b.socket().connect(containerAddress(), CONNECT_TIMEOUT_MILLIS);
             } catch (IOException e) {
                 if (!closed) {
-                    LOG.debug("proxy {}: cannot forward to {}: {}", host, container, e.toString());
+                    LOG.debug("proxy {}: cannot forward to {}: {}", hostAddress(), containerAddress(), e.toString());
                 }
                 close();
                 return;

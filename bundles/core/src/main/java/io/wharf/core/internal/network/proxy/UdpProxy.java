@@ -20,7 +20,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** The UDP half of {@link PortProxy}. */
-final class UdpProxy implements PortProxy {
+final class UdpProxy extends ProxyEnds {
 
     private static final Logger LOG = LoggerFactory.getLogger(UdpProxy.class);
     /** The largest UDP payload over IPv4 (docker-proxy's UDPBufSize). */
@@ -28,38 +28,16 @@ final class UdpProxy implements PortProxy {
     private static final Duration CLOSE_WAIT = Duration.ofSeconds(2);
 
     private final DatagramChannel listener;
-    private final InetSocketAddress host;
-    private final InetSocketAddress container;
     private final long idleNanos;
     private final Map<SocketAddress, Mapping> mappings = new ConcurrentHashMap<>();
     private final Thread receiver;
     private volatile boolean closed;
 
     UdpProxy(DatagramChannel listener, InetSocketAddress container, Duration idleTimeout) {
+        super("udp", listener, container);
         this.listener = listener;
-        this.container = container;
         this.idleNanos = idleTimeout.toNanos();
-        try {
-            this.host = (InetSocketAddress) listener.getLocalAddress();
-        } catch (IOException e) {
-            throw new IllegalStateException("listener closed", e);
-        }
-        this.receiver = Thread.ofVirtual().name("proxy-udp " + host.getPort()).start(this::receive);
-    }
-
-    @Override
-    public String protocol() {
-        return "udp";
-    }
-
-    @Override
-    public InetSocketAddress hostAddress() {
-        return host;
-    }
-
-    @Override
-    public InetSocketAddress containerAddress() {
-        return container;
+        this.receiver = Thread.ofVirtual().name("proxy-udp " + hostAddress().getPort()).start(this::receive);
     }
 
     /** The number of client mappings alive, for tests. */
@@ -80,7 +58,7 @@ final class UdpProxy implements PortProxy {
                 if (closed) {
                     return;
                 }
-                LOG.debug("proxy {}/udp: receive failed", host, e);
+                LOG.debug("proxy {}/udp: receive failed", hostAddress(), e);
                 continue;
             }
             buffer.flip();
@@ -100,7 +78,7 @@ final class UdpProxy implements PortProxy {
                         mappings.remove(client, mapping);
                         continue;
                     }
-                    LOG.debug("proxy {}/udp: cannot forward from {} to {}: {}", host, client, container, e.toString());
+                    LOG.debug("proxy {}/udp: cannot forward from {} to {}: {}", hostAddress(), client, containerAddress(), e.toString());
                     break;
                 }
             }
@@ -113,7 +91,7 @@ final class UdpProxy implements PortProxy {
         try {
             listener.close();
         } catch (IOException e) {
-            LOG.debug("proxy {}/udp: closing listener", host, e);
+            LOG.debug("proxy {}/udp: closing listener", hostAddress(), e);
         }
         List<Mapping> left = List.copyOf(mappings.values());
         left.forEach(Mapping::close);
@@ -150,7 +128,7 @@ final class UdpProxy implements PortProxy {
             this.socket = new DatagramSocket(null);
             try {
                 socket.bind(null);
-                socket.connect(container);
+                socket.connect(containerAddress());
             } catch (IOException e) {
                 socket.close();
                 throw e;
@@ -189,7 +167,7 @@ final class UdpProxy implements PortProxy {
                 }
             } catch (IOException e) {
                 if (!closed && !socket.isClosed()) {
-                    LOG.debug("proxy {}/udp: relaying to {} failed: {}", host, client, e.toString());
+                    LOG.debug("proxy {}/udp: relaying to {} failed: {}", hostAddress(), client, e.toString());
                 }
             } finally {
                 close();
