@@ -58,7 +58,7 @@ class ContainerdTest {
 
             // A containerd that dies is started again, and the daemon goes on answering.
             Cli.run(Map.of(), List.of("kill", "-KILL", Long.toString(first))).ok();
-            awaitTrue(Duration.ofSeconds(20), () -> {
+            Eventually.await(Duration.ofSeconds(20), () -> {
                 Optional<Long> pid = readPid(state);
                 return pid.isPresent() && pid.get() != first && alive(pid.get())
                         && running.logText().contains("containerd restarted (pid " + pid.get() + ")");
@@ -85,7 +85,7 @@ class ContainerdTest {
             running.kill();
         }
         // dockerd's Pdeathsig: no containerd is left behind by a daemon that did not stop cleanly.
-        awaitTrue(Duration.ofSeconds(10), () -> !alive(containerd), "containerd gone after the daemon's SIGKILL");
+        Eventually.await(Duration.ofSeconds(10), () -> !alive(containerd), "containerd gone after the daemon's SIGKILL");
     }
 
     @Test
@@ -99,7 +99,7 @@ class ContainerdTest {
         Process containerd = new ProcessBuilder("containerd", "--config", config.toString()).redirectErrorStream(true)
                 .redirectOutput(own.resolve("containerd.log").toFile()).start();
         try {
-            awaitTrue(Duration.ofSeconds(15), () -> Files.exists(socket), "the test's containerd serves");
+            Eventually.await(Duration.ofSeconds(15), () -> Files.exists(socket), "the test's containerd serves");
             WharfDaemon d = new WharfDaemon(dir.resolve("daemon"));
             try (WharfDaemon running = d.start("--containerd", socket.toString())) {
                 assertVersionsShown(running);
@@ -188,18 +188,4 @@ class ContainerdTest {
         return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
     }
 
-    private interface Check {
-        boolean test() throws Exception;
-    }
-
-    private static void awaitTrue(Duration timeout, Check check, String what) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (check.test()) {
-                return;
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError(what + ": not within " + timeout);
-    }
 }

@@ -14,7 +14,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,20 +34,6 @@ class ContainersTest {
         return d;
     }
 
-    private static String inspect(WharfDaemon d, String format, String container) throws Exception {
-        return d.docker("inspect", "--format", format, container).ok().out().trim();
-    }
-
-    private static void await(Duration timeout, BooleanSupplier condition, String what) throws InterruptedException {
-        Instant deadline = Instant.now().plus(timeout);
-        while (!condition.getAsBoolean()) {
-            if (Instant.now().isAfter(deadline)) {
-                throw new AssertionError("not within " + timeout + ": " + what);
-            }
-            Thread.sleep(100);
-        }
-    }
-
     private static String quiet(WharfDaemon d, String... args) {
         try {
             return d.docker(args).out().trim();
@@ -67,7 +52,7 @@ class ContainersTest {
             Cli.Result failed = d.docker("run", "--name", "fails", "busybox", "sh", "-c", "echo oops >&2; exit 3");
             assertEquals(3, failed.exitCode(), failed.toString());
             assertTrue(failed.err().contains("oops"), failed.err());
-            assertEquals("exited 3", inspect(d, "{{.State.Status}} {{.State.ExitCode}}", "fails"));
+            assertEquals("exited 3", d.inspect("{{.State.Status}} {{.State.ExitCode}}", "fails"));
             assertTrue(d.docker("ps", "-a", "--format", "{{.Names}} {{.Status}}").ok().out().contains("fails Exited (3)"));
 
             Cli.Result piped = Cli.run(Map.of(), List.of("docker", "-H", "unix://" + d.socket, "run", "-i", "--rm",
@@ -91,17 +76,17 @@ class ContainersTest {
             assertEquals(64, id.length());
             assertTrue(d.docker("ps", "--format", "{{.ID}} {{.Names}} {{.Status}}").ok().out()
                     .startsWith(id.substring(0, 12) + " web Up"));
-            await(Duration.ofSeconds(10), () -> quiet(d, "logs", "web").contains("started"), "logs show the output");
+            Eventually.await(Duration.ofSeconds(10), () -> quiet(d, "logs", "web").contains("started"), "logs show the output");
 
             assertEquals("hi\n", d.docker("exec", "web", "echo", "hi").ok().out());
             assertEquals(7, d.docker("exec", "web", "sh", "-c", "exit 7").exitCode());
             assertTrue(d.docker("top", "web").ok().out().contains("while true"));
 
             d.docker("pause", "web").ok();
-            assertEquals("paused", inspect(d, "{{.State.Status}}", "web"));
+            assertEquals("paused", d.inspect("{{.State.Status}}", "web"));
             assertTrue(d.docker("ps", "--format", "{{.Status}}").ok().out().contains("(Paused)"));
             d.docker("unpause", "web").ok();
-            assertEquals("running", inspect(d, "{{.State.Status}}", "web"));
+            assertEquals("running", d.inspect("{{.State.Status}}", "web"));
 
             String stats = d.docker("stats", "--no-stream", "--format", "{{.Name}} {{.MemUsage}} {{.PIDs}}", "web").ok().out();
             assertTrue(stats.startsWith("web "), stats);
@@ -115,17 +100,17 @@ class ContainersTest {
             assertTrue(d.docker("logs", "web2").ok().out().contains("bye"));
 
             d.docker("start", "web2").ok();
-            assertEquals("true", inspect(d, "{{.State.Running}}", "web2"));
-            String pidBefore = inspect(d, "{{.State.Pid}}", "web2");
+            assertEquals("true", d.inspect("{{.State.Running}}", "web2"));
+            String pidBefore = d.inspect("{{.State.Pid}}", "web2");
             d.docker("restart", "-t", "2", "web2").ok();
-            assertEquals("true", inspect(d, "{{.State.Running}}", "web2"));
-            assertNotEquals(pidBefore, inspect(d, "{{.State.Pid}}", "web2"), "restart runs a new process");
+            assertEquals("true", d.inspect("{{.State.Running}}", "web2"));
+            assertNotEquals(pidBefore, d.inspect("{{.State.Pid}}", "web2"), "restart runs a new process");
             // exec -d runs in the background; its effect shows up afterwards.
             d.docker("exec", "-d", "web2", "sh", "-c", "sleep 0.3; echo done > /tmp/bg").ok();
-            await(Duration.ofSeconds(10), () -> quiet(d, "exec", "web2", "cat", "/tmp/bg").equals("done"), "exec -d ran");
+            Eventually.await(Duration.ofSeconds(10), () -> quiet(d, "exec", "web2", "cat", "/tmp/bg").equals("done"), "exec -d ran");
             d.docker("kill", "-s", "KILL", "web2").ok();
             assertEquals("137\n", d.docker("wait", "web2").ok().out());
-            assertEquals("exited 137", inspect(d, "{{.State.Status}} {{.State.ExitCode}}", "web2"));
+            assertEquals("exited 137", d.inspect("{{.State.Status}} {{.State.ExitCode}}", "web2"));
 
             // A process that ignores SIGTERM is killed once the stop timeout passes.
             d.docker("run", "-d", "--name", "stubborn", "busybox", "sh", "-c", "trap '' TERM; while true; do sleep 0.1; done").ok();
@@ -133,7 +118,7 @@ class ContainersTest {
             d.docker("stop", "-t", "1", "stubborn").ok();
             long took = Duration.ofNanos(System.nanoTime() - t0).toMillis();
             assertTrue(took >= 900 && took < 8000, "stop took " + took + " ms");
-            assertEquals("137", inspect(d, "{{.State.ExitCode}}", "stubborn"));
+            assertEquals("137", d.inspect("{{.State.ExitCode}}", "stubborn"));
 
             d.docker("rm", "web2", "stubborn").ok();
             assertEquals("", d.docker("ps", "-aq").ok().out());
@@ -166,7 +151,7 @@ class ContainersTest {
             assertEquals(1, d.docker("ps", "-a", "-n", "1", "-q").ok().out().lines().count());
 
             assertEquals("line 4\nline 5\n", d.docker("logs", "--tail", "2", "zero").ok().out());
-            await(Duration.ofSeconds(10), () -> quiet(d, "logs", "talker").contains("more"), "output logged");
+            Eventually.await(Duration.ofSeconds(10), () -> quiet(d, "logs", "talker").contains("more"), "output logged");
             Cli.Result logs = d.docker("logs", "talker");
             assertTrue(logs.err().contains("oops") && !logs.out().contains("oops"), logs.toString());
             assertTrue(d.docker("logs", "-t", "zero").ok().out().matches("(?s)\\d{4}-\\d\\d-\\d\\dT[0-9:.]+Z line 1\n.*"));
@@ -227,10 +212,10 @@ class ContainersTest {
     void restartPolicyRetriesOnFailure() throws Exception {
         try (WharfDaemon d = daemonWithBusybox()) {
             d.docker("run", "-d", "--name", "flaky", "--restart", "on-failure:3", "busybox", "sh", "-c", "exit 2").ok();
-            await(Duration.ofSeconds(20), () -> quiet(d, "inspect", "--format", "{{.RestartCount}} {{.State.Status}}", "flaky")
+            Eventually.await(Duration.ofSeconds(20), () -> quiet(d, "inspect", "--format", "{{.RestartCount}} {{.State.Status}}", "flaky")
                     .equals("3 exited"), "three restarts, then it stays exited");
             Thread.sleep(1500);
-            assertEquals("3 exited 2", inspect(d, "{{.RestartCount}} {{.State.Status}} {{.State.ExitCode}}", "flaky"));
+            assertEquals("3 exited 2", d.inspect("{{.RestartCount}} {{.State.Status}} {{.State.ExitCode}}", "flaky"));
             d.docker("rm", "flaky").ok();
         }
     }
@@ -257,7 +242,7 @@ class ContainersTest {
             Cli.Result oom = d.docker("run", "--name", "hog", "--memory", "16m", "--memory-swap", "16m", "busybox",
                     "dd", "if=/dev/zero", "of=/dev/null", "bs=64M", "count=1");
             assertEquals(137, oom.exitCode(), oom.toString());
-            assertEquals("true", inspect(d, "{{.State.OOMKilled}}", "hog"));
+            assertEquals("true", d.inspect("{{.State.OOMKilled}}", "hog"));
             d.docker("rm", "hog").ok();
 
             assertEquals("1024\n", d.docker("run", "--rm", "--ulimit", "nofile=1024:1024", "busybox", "sh", "-c", "ulimit -n")
@@ -328,7 +313,7 @@ class ContainersTest {
             String shm = d.docker("run", "--rm", "busybox", "df", "-k", "/dev/shm").ok().out();
             assertTrue(shm.lines().skip(1).anyMatch(l -> l.split("\\s+")[1].equals("32768")), shm);
             String created = d.docker("create", "busybox", "true").ok().out().trim();
-            assertEquals("33554432", inspect(d, "{{.HostConfig.ShmSize}}", created));
+            assertEquals("33554432", d.inspect("{{.HostConfig.ShmSize}}", created));
             d.docker("rm", created).ok();
         }
         assertFalse(Files.exists(Path.of("/sys/fs/cgroup/memory" + parent)), "the empty parent goes with the daemon");
@@ -371,7 +356,7 @@ class ContainersTest {
             d.docker("rm", "-f", "bound").ok();
 
             d.docker("update", "--memory", "64m", "--memory-swap", "128m", "box").ok();
-            assertEquals("67108864", inspect(d, "{{.HostConfig.Memory}}", "box"));
+            assertEquals("67108864", d.inspect("{{.HostConfig.Memory}}", "box"));
             assertEquals("67108864\n", d.docker("exec", "box", "cat", "/sys/fs/cgroup/memory/memory.limit_in_bytes").ok().out());
 
             d.docker("commit", "-c", "CMD [\"cat\", \"/root/inside.txt\"]", "box", "committed:1").ok();
@@ -381,7 +366,7 @@ class ContainersTest {
             Cli.Result byName = d.docker("rmi", "busybox");
             assertTrue(byName.err().contains("unable to remove repository reference \"busybox:latest\" (must force) - container"),
                     byName.err());
-            String imageId = inspect(d, "{{.Id}}", "busybox").substring(7);
+            String imageId = d.inspect("{{.Id}}", "busybox").substring(7);
             Cli.Result forced = d.docker("rmi", "-f", imageId);
             assertTrue(forced.err().contains("(cannot be forced) - image is being used by running container"), forced.err());
             d.docker("rm", "-f", "box").ok();
@@ -395,14 +380,14 @@ class ContainersTest {
             long since = System.currentTimeMillis() / 1000;
             d.docker("run", "-d", "--name", "checked", "--health-cmd", "test -f /tmp/ok", "--health-interval", "1s",
                     "--health-retries", "2", "busybox", "sh", "-c", "sleep 4; touch /tmp/ok; sleep 60").ok();
-            assertEquals("starting", inspect(d, "{{.State.Health.Status}}", "checked"));
-            await(Duration.ofSeconds(15), () -> quiet(d, "inspect", "--format", "{{.State.Health.Status}}", "checked")
+            assertEquals("starting", d.inspect("{{.State.Health.Status}}", "checked"));
+            Eventually.await(Duration.ofSeconds(15), () -> quiet(d, "inspect", "--format", "{{.State.Health.Status}}", "checked")
                     .equals("unhealthy"), "two failed probes make it unhealthy");
-            await(Duration.ofSeconds(15), () -> quiet(d, "inspect", "--format", "{{.State.Health.Status}}", "checked")
+            Eventually.await(Duration.ofSeconds(15), () -> quiet(d, "inspect", "--format", "{{.State.Health.Status}}", "checked")
                     .equals("healthy"), "a passing probe makes it healthy");
             assertEquals("checked", d.docker("ps", "--filter", "health=healthy", "--format", "{{.Names}}").ok().out().trim());
             assertTrue(d.docker("ps", "--format", "{{.Status}}").ok().out().contains("(healthy)"));
-            String log = inspect(d, "{{json .State.Health.Log}}", "checked");
+            String log = d.inspect("{{json .State.Health.Log}}", "checked");
             assertTrue(log.contains("\"ExitCode\":0") && log.contains("\"ExitCode\":1"), log);
             String events = d.docker("events", "--since", Long.toString(since), "--until",
                     Long.toString(System.currentTimeMillis() / 1000 + 1), "--filter", "container=checked",
@@ -447,13 +432,13 @@ class ContainersTest {
         try {
             d.docker("run", "-d", "--name", "survivor", "busybox", "sh", "-c",
                     "i=0; while true; do i=$((i+1)); echo tick $i; sleep 0.2; done").ok();
-            String pid = inspect(d, "{{.State.Pid}}", "survivor");
+            String pid = d.inspect("{{.State.Pid}}", "survivor");
             d.kill();
             d.start("--live-restore");
-            assertEquals("running " + pid, inspect(d, "{{.State.Status}} {{.State.Pid}}", "survivor"));
+            assertEquals("running " + pid, d.inspect("{{.State.Status}} {{.State.Pid}}", "survivor"));
             assertEquals("alive\n", d.docker("exec", "survivor", "echo", "alive").ok().out());
             int before = (int) d.docker("logs", "survivor").ok().out().lines().count();
-            await(Duration.ofSeconds(10), () -> quiet(d, "logs", "survivor").lines().count() > before + 2,
+            Eventually.await(Duration.ofSeconds(10), () -> quiet(d, "logs", "survivor").lines().count() > before + 2,
                     "logs continue after the restart");
             // The shell is PID 1 of its namespace and ignores TERM; KILL ends it, and the exit is seen.
             d.docker("kill", "survivor").ok();
@@ -497,13 +482,13 @@ class ContainersTest {
         try {
             d.docker("run", "-d", "--name", "always", "--restart", "always", "busybox", "sleep", "600").ok();
             d.docker("run", "-d", "--name", "once", "busybox", "sleep", "600").ok();
-            String pid = inspect(d, "{{.State.Pid}}", "always");
+            String pid = d.inspect("{{.State.Pid}}", "always");
             d.kill();
             d.start();
-            await(Duration.ofSeconds(30), () -> quiet(d, "inspect", "--format", "{{.State.Status}}", "always")
+            Eventually.await(Duration.ofSeconds(30), () -> quiet(d, "inspect", "--format", "{{.State.Status}}", "always")
                     .equals("running") && !quiet(d, "inspect", "--format", "{{.State.Pid}}", "always").equals(pid),
                     "the always container runs again, as a new process");
-            assertEquals("exited", inspect(d, "{{.State.Status}}", "once"));
+            assertEquals("exited", d.inspect("{{.State.Status}}", "once"));
             d.docker("rm", "-f", "always", "once").ok();
         } finally {
             quiet(d, "rm", "-f", "always", "once");

@@ -11,7 +11,6 @@ import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -40,22 +39,8 @@ class NetworksTest {
         return d;
     }
 
-    private static String inspect(WharfDaemon d, String format, String container) throws Exception {
-        return d.docker("inspect", "--format", format, container).ok().out().trim();
-    }
-
     private static JsonNode networkInspect(WharfDaemon d, String network) throws Exception {
         return JSON.readTree(d.docker("network", "inspect", network).ok().out()).get(0);
-    }
-
-    private static void await(Duration timeout, BooleanSupplier condition, String what) throws InterruptedException {
-        Instant deadline = Instant.now().plus(timeout);
-        while (!condition.getAsBoolean()) {
-            if (Instant.now().isAfter(deadline)) {
-                throw new AssertionError("not within " + timeout + ": " + what);
-            }
-            Thread.sleep(100);
-        }
     }
 
     /** curl on the host against {@code url}; its output, or "" when it fails. */
@@ -88,9 +73,9 @@ class NetworksTest {
             assertEquals(64, netId.length());
             String id = d.docker("run", "-d", "--name", "web", "--network", "appnet", "--network-alias", "www",
                     "busybox", "sh", "-c", WEB).ok().out().trim();
-            String ip = inspect(d, "{{.NetworkSettings.Networks.appnet.IPAddress}}", "web");
+            String ip = d.inspect("{{.NetworkSettings.Networks.appnet.IPAddress}}", "web");
             assertTrue(ip.matches("\\d+\\.\\d+\\.\\d+\\.\\d+"), ip);
-            String aliases = inspect(d, "{{json .NetworkSettings.Networks.appnet.Aliases}}", "web");
+            String aliases = d.inspect("{{json .NetworkSettings.Networks.appnet.Aliases}}", "web");
             assertTrue(aliases.contains("www") && aliases.contains(id.substring(0, 12)), aliases);
 
             for (String name : List.of("web", "www", id.substring(0, 12), "web.appnet")) {
@@ -123,8 +108,8 @@ class NetworksTest {
         try (WharfDaemon d = daemon()) {
             int port = FreePort.find();
             d.docker("run", "-d", "--name", "web", "-p", "127.0.0.1:" + port + ":80", "busybox", "sh", "-c", WEB).ok();
-            String id = inspect(d, "{{.Id}}", "web");
-            await(Duration.ofSeconds(10), () -> {
+            String id = d.inspect("{{.Id}}", "web");
+            Eventually.await(Duration.ofSeconds(10), () -> {
                 try {
                     return curl("http://127.0.0.1:" + port + "/").equals("hello-from-" + id.substring(0, 12) + "\n");
                 } catch (Exception e) {
@@ -140,8 +125,8 @@ class NetworksTest {
             assertTrue(mapping.startsWith("0.0.0.0:"), mapping);
             int ephemeral = Integer.parseInt(mapping.substring("0.0.0.0:".length()));
             assertTrue(ephemeral >= 32768 && ephemeral <= 60999, mapping);
-            String anyId = inspect(d, "{{.Id}}", "any");
-            await(Duration.ofSeconds(10), () -> {
+            String anyId = d.inspect("{{.Id}}", "any");
+            Eventually.await(Duration.ofSeconds(10), () -> {
                 try {
                     return curl("http://127.0.0.1:" + ephemeral + "/").startsWith("hello-from-" + anyId.substring(0, 12));
                 } catch (Exception e) {
@@ -149,7 +134,7 @@ class NetworksTest {
                 }
             }, "the ephemeral port answers");
             // from another container, through the host's address on the default bridge
-            String gateway = inspect(d, "{{.NetworkSettings.Gateway}}", "any");
+            String gateway = d.inspect("{{.NetworkSettings.Gateway}}", "any");
             String page = d.docker("run", "--rm", "busybox", "wget", "-qO-", "http://" + gateway + ":" + ephemeral + "/").ok().out();
             assertEquals("hello-from-" + anyId.substring(0, 12) + "\n", page);
 
@@ -176,14 +161,14 @@ class NetworksTest {
             }
 
             d.docker("run", "-d", "--name", "alpha", "busybox", "sleep", "60").ok();
-            String ip = inspect(d, "{{.NetworkSettings.IPAddress}}", "alpha");
+            String ip = d.inspect("{{.NetworkSettings.IPAddress}}", "alpha");
             assertTrue(ip.startsWith("172.") || ip.startsWith("192.168."), ip);
             assertEquals("bridge", d.docker("inspect", "--format", "{{range $k, $v := .NetworkSettings.Networks}}{{$k}}{{end}}", "alpha")
                     .ok().out().trim());
             String shared = d.docker("run", "--rm", "--network", "container:alpha", "busybox", "ip", "-o", "-4", "addr").ok().out();
             assertTrue(shared.contains(ip + "/"), shared);
             String route = d.docker("exec", "alpha", "ip", "route").ok().out();
-            assertTrue(route.startsWith("default via " + inspect(d, "{{.NetworkSettings.Gateway}}", "alpha")), route);
+            assertTrue(route.startsWith("default via " + d.inspect("{{.NetworkSettings.Gateway}}", "alpha")), route);
 
             // --link on the default bridge: the target by its alias and name in /etc/hosts
             String hosts = d.docker("run", "--rm", "--link", "alpha:database", "busybox", "cat", "/etc/hosts").ok().out();
@@ -215,9 +200,9 @@ class NetworksTest {
             assertTrue(overlap.err().contains("Pool overlaps with other one on this address space"), overlap.err());
 
             d.docker("run", "-d", "--name", "c1", "--network", "fixed", "--ip", "10.123.0.200", "busybox", "sleep", "60").ok();
-            assertEquals("10.123.0.200", inspect(d, "{{.NetworkSettings.Networks.fixed.IPAddress}}", "c1"));
+            assertEquals("10.123.0.200", d.inspect("{{.NetworkSettings.Networks.fixed.IPAddress}}", "c1"));
             d.docker("run", "-d", "--name", "c2", "--network", "fixed", "busybox", "sleep", "60").ok();
-            String c2ip = inspect(d, "{{.NetworkSettings.Networks.fixed.IPAddress}}", "c2");
+            String c2ip = d.inspect("{{.NetworkSettings.Networks.fixed.IPAddress}}", "c2");
             assertTrue(c2ip.startsWith("10.123.0.") && Integer.parseInt(c2ip.substring(9)) >= 128, c2ip);
             d.docker("exec", "c2", "ping", "-c", "1", "-W", "2", "10.123.0.200").ok();
 
@@ -254,14 +239,14 @@ class NetworksTest {
     void iccFalseBipAndMtuShapeTheDefaultBridgeAndDockerUserRulesAreHonoured() throws Exception {
         try (WharfDaemon d = daemon("--icc=false", "--bip", "10.125.0.1/24", "--mtu", "1400")) {
             d.docker("run", "-d", "--name", "alpha", "busybox", "sh", "-c", WEB).ok();
-            String a = inspect(d, "{{.NetworkSettings.IPAddress}}", "alpha");
+            String a = d.inspect("{{.NetworkSettings.IPAddress}}", "alpha");
             assertEquals("10.125.0.2", a, "--bip gives the default bridge its subnet and gateway");
-            assertEquals("10.125.0.1", inspect(d, "{{.NetworkSettings.Gateway}}", "alpha"));
+            assertEquals("10.125.0.1", d.inspect("{{.NetworkSettings.Gateway}}", "alpha"));
             assertEquals("1400", d.docker("exec", "alpha", "cat", "/sys/class/net/eth0/mtu").ok().out().trim());
             JsonNode bridge = networkInspect(d, "bridge");
             assertEquals("false", bridge.path("Options").path("com.docker.network.bridge.enable_icc").asText());
             assertEquals("10.125.0.0/24", bridge.path("IPAM").path("Config").get(0).path("Subnet").asText());
-            await(Duration.ofSeconds(10), () -> {
+            Eventually.await(Duration.ofSeconds(10), () -> {
                 try {
                     return curl("http://" + a + "/").startsWith("hello-from-");
                 } catch (Exception e) {
@@ -273,9 +258,9 @@ class NetworksTest {
 
             d.docker("network", "create", "open").ok();
             d.docker("run", "-d", "--name", "beta", "--network", "open", "busybox", "sh", "-c", WEB).ok();
-            await(Duration.ofSeconds(10), () -> ok(d, "run", "--rm", "--network", "open", "busybox", "sh", "-c",
+            Eventually.await(Duration.ofSeconds(10), () -> ok(d, "run", "--rm", "--network", "open", "busybox", "sh", "-c",
                     within3s("http://beta/")), "icc stays on for a user-defined network");
-            String b = inspect(d, "{{.NetworkSettings.Networks.open.IPAddress}}", "beta");
+            String b = d.inspect("{{.NetworkSettings.Networks.open.IPAddress}}", "beta");
             List<String> rule = List.of("-s", "0.0.0.0/0", "-d", b + "/32", "-p", "tcp", "--dport", "80", "-j", "DROP");
             Cli.run(Map.of(), concat(List.of("iptables", "-I", "DOCKER-USER"), rule)).ok();
             try {
@@ -343,14 +328,14 @@ class NetworksTest {
             d.docker("network", "create", "--subnet", "10.124.0.0/24", "kept").ok();
             String netId = networkInspect(d, "kept").path("Id").asText();
             d.docker("run", "-d", "--name", "web", "--network", "kept", "busybox", "sh", "-c", WEB).ok();
-            String id = inspect(d, "{{.Id}}", "web");
-            String ip = inspect(d, "{{.NetworkSettings.Networks.kept.IPAddress}}", "web");
+            String id = d.inspect("{{.Id}}", "web");
+            String ip = d.inspect("{{.NetworkSettings.Networks.kept.IPAddress}}", "web");
             d.kill();
 
             d.start("--live-restore");
             assertEquals(netId, networkInspect(d, "kept").path("Id").asText());
             assertEquals("10.124.0.0/24", networkInspect(d, "kept").path("IPAM").path("Config").get(0).path("Subnet").asText());
-            assertEquals(ip, inspect(d, "{{.NetworkSettings.Networks.kept.IPAddress}}", "web"));
+            assertEquals(ip, d.inspect("{{.NetworkSettings.Networks.kept.IPAddress}}", "web"));
             assertEquals("hello-from-" + id.substring(0, 12) + "\n",
                     d.docker("run", "--rm", "--network", "kept", "busybox", "wget", "-qO-", "http://web/").ok().out());
             // a new container does not get the address the running one kept
@@ -379,14 +364,14 @@ class NetworksTest {
             d.kill();
 
             d.start();
-            assertEquals("exited", inspect(d, "{{.State.Status}}", "victim"));
+            assertEquals("exited", d.inspect("{{.State.Status}}", "victim"));
             assertEquals(dnat(rulesBefore), dnat(iptablesSave()), "the port's DNAT rule went with the stopped container");
             assertEquals(List.of(), listing(d.execRoot.resolve("netns")), "no network namespace is left");
             assertEquals(List.of(), listing(d.dataRoot.resolve("network/sandboxes")), "no sandbox record is left");
             assertEquals("", curl("http://127.0.0.1:" + port + "/"));
 
             d.docker("start", "victim").ok();
-            await(Duration.ofSeconds(10), () -> {
+            Eventually.await(Duration.ofSeconds(10), () -> {
                 try {
                     return curl("http://127.0.0.1:" + port + "/").startsWith("hello-from-");
                 } catch (Exception e) {

@@ -160,6 +160,11 @@ final class WharfDaemon implements AutoCloseable {
         return Cli.docker("unix://" + socket, args);
     }
 
+    /** docker inspect --format FORMAT OBJECT, trimmed. */
+    String inspect(String format, String object) throws Exception {
+        return docker("inspect", "--format", format, object).ok().out().trim();
+    }
+
     /** Sends a signal to the daemon by its pid. */
     void signal(String name) throws Exception {
         new ProcessBuilder("kill", "-" + name, Long.toString(pid())).inheritIO().start().waitFor();
