@@ -117,6 +117,23 @@ final class LocalRegistry implements AutoCloseable {
         return "sha256:" + TestImages.sha256(manifest);
     }
 
+    /** A manifest as the registry serves it: its bytes, Content-Type and Docker-Content-Digest. */
+    record Manifest(byte[] bytes, String mediaType, String digest) {
+    }
+
+    /** GETs a manifest by tag or digest, accepting Docker schema 2 and OCI manifests. */
+    Manifest getManifest(String repo, String reference) throws Exception {
+        HttpResponse<byte[]> resp = http.send(request(uri("/v2/" + repo + "/manifests/" + reference))
+                .header("Accept", "application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json")
+                .build(), HttpResponse.BodyHandlers.ofByteArray());
+        if (resp.statusCode() != 200) {
+            throw new AssertionError("GET manifest " + repo + ":" + reference + ": " + resp.statusCode() + " "
+                    + new String(resp.body(), StandardCharsets.UTF_8));
+        }
+        return new Manifest(resp.body(), resp.headers().firstValue("Content-Type").orElse(""),
+                resp.headers().firstValue("Docker-Content-Digest").orElse(""));
+    }
+
     /** Where the registry keeps a blob's bytes (distribution's filesystem layout). */
     Path blobData(String digest) {
         String hex = digest.substring("sha256:".length());

@@ -23,6 +23,11 @@ final class Manifests {
     static final String OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
     static final String OCI_INDEX = "application/vnd.oci.image.index.v1+json";
     static final String ACCEPT = String.join(", ", DOCKER_MANIFEST, DOCKER_LIST, OCI_MANIFEST, OCI_INDEX);
+    static final String DOCKER_CONFIG = "application/vnd.docker.container.image.v1+json";
+    static final String DOCKER_LAYER = "application/vnd.docker.image.rootfs.diff.tar.gzip";
+    static final String OCI_GZIP_LAYER = "application/vnd.oci.image.layer.v1.tar+gzip";
+    /** The layer media types of gzip-compressed blobs. */
+    static final java.util.Set<String> GZIP_LAYERS = java.util.Set.of(DOCKER_LAYER, OCI_GZIP_LAYER);
 
     private Manifests() {
     }

@@ -47,6 +47,22 @@ public final class ProgressWriter {
         write(m);
     }
 
+    /**
+     * An auxiliary message, as dockerd's progress.Aux writes one (a push's {"Tag","Digest","Size"}):
+     * {@code {"progressDetail":{},"aux":{...}}}.
+     */
+    public void aux(Object value) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("progressDetail", Map.of());
+        m.put("aux", value);
+        write(m);
+    }
+
+    /** Whether the client went away (a write failed): work done only for it can stop. */
+    public synchronized boolean clientGone() {
+        return broken;
+    }
+
     private synchronized void write(Map<String, Object> message) {
         if (broken) {
             return;

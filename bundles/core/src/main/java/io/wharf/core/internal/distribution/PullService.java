@@ -31,6 +31,7 @@ import org.slf4j.LoggerFactory;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import io.wharf.core.internal.daemon.DaemonContext;
+import io.wharf.core.internal.image.DistributionMetadata;
 import io.wharf.core.internal.image.ImageService;
 import io.wharf.core.internal.image.ImageStore;
 import io.wharf.core.internal.image.Layer;
@@ -88,6 +89,11 @@ public final class PullService {
     @Deactivate
     void deactivate() {
         executor.shutdownNow();
+    }
+
+    /** The registry client, one for pulls and pushes, so that they share bearer tokens. */
+    RegistryClient registry() {
+        return registry;
     }
 
     /**
@@ -191,6 +197,7 @@ public final class PullService {
                 byte[] config = config(repo, manifest.config());
                 checkPlatform(config, wanted, platformGiven && !fromIndex, named);
                 pullLayers(repo, manifest, config, out);
+                recordBlobs(named, manifest, config);
                 image = images.store(config);
             }
             boolean updated = record(named, top.digest(), image);
@@ -269,6 +276,22 @@ public final class PullService {
         }
         images.tag(image, named);
         return true;
+    }
+
+    /**
+     * Remembers which blob each layer is at the repository it came from (moby's v2 metadata), so
+     * that a push there needs no upload and a push to another repository of the registry mounts it.
+     */
+    private void recordBlobs(io.wharf.core.spi.reference.Reference named, Manifests.ImageManifest manifest, byte[] config)
+            throws IOException {
+        JsonNode diffIds = Json.MAPPER.readTree(config).path("rootfs").path("diff_ids");
+        for (int i = 0; i < manifest.layers().size() && i < diffIds.size(); i++) {
+            if (!Manifests.GZIP_LAYERS.contains(manifest.layers().get(i).mediaType())) {
+                continue; // a push names its layers gzip blobs: only those can stand for a layer there
+            }
+            images.distribution().add(Digest.parse(diffIds.get(i).asText()),
+                    new DistributionMetadata.Entry(manifest.layers().get(i).digest(), named.name(), ""));
+        }
     }
 
     private void pullLayers(RegistryClient.Repository repo, Manifests.ImageManifest manifest, byte[] config,

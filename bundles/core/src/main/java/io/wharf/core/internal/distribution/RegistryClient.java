@@ -25,6 +25,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
@@ -128,6 +129,16 @@ public final class RegistryClient {
     }
 
     /**
+     * Opens a repository for pushing: as {@link #repository}, with bearer tokens asked for
+     * "repository:PATH:push,pull", as dockerd asks for a push.
+     */
+    public Repository pushRepository(Reference ref, RegistryCredentials credentials) throws IOException {
+        Repository repo = repository(ref, credentials);
+        repo.scope = "repository:" + ref.path() + ":push,pull";
+        return repo;
+    }
+
+    /**
      * docker login: checks {@code credentials} against the registry at {@code hostPort} (its /v2/
      * with Basic, or a token from its token server), as dockerd's loginV2 does.
      */
@@ -217,6 +228,10 @@ public final class RegistryClient {
     record Blob(InputStream content, long length) {
     }
 
+    /** What a cross-repository mount came to: mounted, or the upload the registry opened instead. */
+    record Mount(boolean mounted, URI upload) {
+    }
+
     /** One repository on one endpoint, with the authorization learned for it. */
     public final class Repository {
 
@@ -225,6 +240,8 @@ public final class RegistryClient {
         private final RegistryCredentials credentials;
         private volatile Challenge challenge;
         private volatile String authorization;
+        /** The bearer token scopes asked for, separated by spaces; null: pull access to this repository. */
+        private volatile String scope;
 
         private Repository(Endpoint endpoint, String path, RegistryCredentials credentials) {
             this.endpoint = endpoint;
@@ -369,7 +386,7 @@ public final class RegistryClient {
             }
             String service = c.params().getOrDefault("service", "");
             // A login asks for a token without a repository scope, as dockerd's does.
-            String scope = path.isEmpty() ? "" : "repository:" + path + ":pull";
+            String scope = path.isEmpty() ? "" : this.scope != null ? this.scope : "repository:" + path + ":pull";
             String key = realm + "\n" + service + "\n" + scope + "\n" + credentials.username();
             Token cached = tokens.get(key);
             if (cached != null && !refresh && cached.expires().isAfter(Instant.now())) {
@@ -379,8 +396,10 @@ public final class RegistryClient {
             if (!service.isEmpty()) {
                 query.append("service=").append(URLEncoder.encode(service, StandardCharsets.UTF_8)).append('&');
             }
-            if (!scope.isEmpty()) {
-                query.append("scope=").append(URLEncoder.encode(scope, StandardCharsets.UTF_8)).append('&');
+            for (String one : scope.split(" ")) {
+                if (!one.isEmpty()) {
+                    query.append("scope=").append(URLEncoder.encode(one, StandardCharsets.UTF_8)).append('&');
+                }
             }
             if (credentials.hasBasic()) {
                 query.append("account=").append(URLEncoder.encode(credentials.username(), StandardCharsets.UTF_8));
@@ -415,6 +434,7 @@ public final class RegistryClient {
             return send(req, uri, null);
         }
 
+
         private HttpResponse<InputStream> send(HttpRequest.Builder req, URI uri, Duration timeout) throws IOException {
             req.header("User-Agent", USER_AGENT).timeout(timeout != null ? timeout : Duration.ofMinutes(10));
             try {
@@ -426,6 +446,146 @@ public final class RegistryClient {
                 throw networkError(uri, e);
             }
         }
+
+        // ---------------------------------------------------------------- uploads (push)
+
+        /** HEAD /v2/NAME/blobs/DIGEST: the blob's size when this repository has it, else empty. */
+        OptionalLong blobSize(Digest digest) throws IOException {
+            HttpResponse<InputStream> resp = exchange("HEAD", resolve("/v2/" + path + "/blobs/" + digest),
+                    HttpRequest.BodyPublishers.noBody(), null, true, 404);
+            resp.body().close();
+            if (resp.statusCode() == 404) {
+                return OptionalLong.empty();
+            }
+            return OptionalLong.of(resp.headers().firstValueAsLong("Content-Length").orElseThrow(() -> new RegistryException(
+                    resp.statusCode(), "", "the registry answered HEAD of blob " + digest + " without its length")));
+        }
+
+        /** POST /v2/NAME/blobs/uploads/: opens an upload; its location. */
+        URI startUpload() throws IOException {
+            return location(exchange("POST", resolve("/v2/" + path + "/blobs/uploads/"), HttpRequest.BodyPublishers.noBody(),
+                    null, true));
+        }
+
+        /**
+         * POST /v2/NAME/blobs/uploads/?mount=DIGEST&from=FROM: links the blob from repository FROM
+         * (a path at this registry) without uploading it; a registry that cannot (or will not) opens
+         * an upload instead. A bearer token then also asks for pull access to FROM, as docker's does.
+         */
+        Mount mount(Digest digest, String from) throws IOException {
+            Repository view = new Repository(endpoint, path, credentials);
+            view.challenge = challenge;
+            view.scope = (scope != null ? scope : "repository:" + path + ":push,pull") + " repository:" + from + ":pull";
+            URI uri = resolve("/v2/" + path + "/blobs/uploads/?mount=" + URLEncoder.encode(digest.toString(),
+                    StandardCharsets.UTF_8) + "&from=" + URLEncoder.encode(from, StandardCharsets.UTF_8));
+            HttpResponse<InputStream> resp = view.exchange("POST", uri, HttpRequest.BodyPublishers.noBody(), null, true);
+            if (resp.statusCode() == 201) {
+                resp.body().close();
+                return new Mount(true, null);
+            }
+            return new Mount(false, location(resp));
+        }
+
+        /**
+         * PATCH: streams {@code content} (its length unknown, so chunked) into the upload at
+         * {@code upload}; the location to go on with. Not retried: the stream is read once.
+         */
+        URI patch(URI upload, InputStream content) throws IOException {
+            HttpRequest.BodyPublisher body = HttpRequest.BodyPublishers.ofInputStream(() -> content);
+            return location(exchange("PATCH", upload, body, "application/octet-stream", false));
+        }
+
+        /** PUT UPLOAD?digest=: completes the upload with {@code last} (may be empty) as its last bytes. */
+        void commit(URI upload, Digest digest, byte[] last) throws IOException {
+            URI uri = URI.create(upload + (upload.getRawQuery() == null ? "?" : "&") + "digest="
+                    + URLEncoder.encode(digest.toString(), StandardCharsets.UTF_8));
+            exchange("PUT", uri, HttpRequest.BodyPublishers.ofByteArray(last), "application/octet-stream", true).body().close();
+        }
+
+        /** DELETE an upload that will not be completed; the registry drops it later anyway, so failures are only logged. */
+        void cancel(URI upload) {
+            try {
+                exchange("DELETE", upload, HttpRequest.BodyPublishers.noBody(), null, true).body().close();
+            } catch (IOException e) {
+                LOG.debug("cancelling the upload {} failed: {}", upload, e.toString());
+            }
+        }
+
+        /** PUT /v2/NAME/manifests/TAG with the manifest's media type. */
+        void putManifest(String tag, String mediaType, byte[] manifest) throws IOException {
+            exchange("PUT", resolve("/v2/" + path + "/manifests/" + tag), HttpRequest.BodyPublishers.ofByteArray(manifest),
+                    mediaType, true).body().close();
+        }
+
+        private URI resolve(String requestPath) {
+            return endpoint.base().resolve(requestPath);
+        }
+
+        private URI location(HttpResponse<InputStream> resp) throws IOException {
+            resp.body().close();
+            String location = resp.headers().firstValue("Location").orElseThrow(() -> new RegistryException(
+                    resp.statusCode(), "", "the registry answered " + resp.request().method() + " " + resp.uri()
+                            + " without a Location"));
+            return resp.uri().resolve(location);
+        }
+
+        /**
+         * One request of an upload: answers a 2xx (or one of {@code alsoExpected}) with its body
+         * open; on 401 learns the challenge and, when the body can be sent again, retries once;
+         * anything else is the registry's error.
+         */
+        private HttpResponse<InputStream> exchange(String method, URI uri, HttpRequest.BodyPublisher body, String contentType,
+                boolean replayable, int... alsoExpected) throws IOException {
+            for (int attempt = 0;; attempt++) {
+                HttpRequest.Builder req = HttpRequest.newBuilder(uri).method(method, body);
+                if (contentType != null) {
+                    req.header("Content-Type", contentType);
+                }
+                String auth = authorization(false);
+                if (auth != null) {
+                    req.header("Authorization", auth);
+                }
+                HttpResponse<InputStream> resp;
+                try {
+                    // An upload may take long: the limit is on the answer to the whole request.
+                    resp = send(req, uri, method.equals("PATCH") ? Duration.ofHours(12) : null);
+                } catch (IOException e) {
+                    throw asMethod(method, e);
+                }
+                int status = resp.statusCode();
+                if ((status >= 200 && status < 300) || java.util.Arrays.stream(alsoExpected).anyMatch(s -> s == status)) {
+                    return resp;
+                }
+                Challenge c = Challenge.parse(resp.headers().firstValue("WWW-Authenticate").orElse(null));
+                byte[] error;
+                try (InputStream in = resp.body()) {
+                    error = in.readNBytes(64 * 1024);
+                }
+                if (status == 401 && c != null) {
+                    // A token that expired, or a registry that challenges only here: learn it.
+                    challenge = c;
+                    authorization = null;
+                    if (replayable && attempt == 0 && authorization(true) != null) {
+                        continue;
+                    }
+                    if (c.scheme().equals("basic") && !credentials.hasBasic()) {
+                        throw failure(status, null, c); // "no basic auth credentials", as docker says
+                    }
+                }
+                throw failure(status, errorBody(error), c);
+            }
+        }
+    }
+
+    /** A network error of a request other than GET, named by its method as Go names it ("Put", "Patch"). */
+    private static IOException asMethod(String method, IOException e) {
+        String message = e.getMessage();
+        if (e instanceof RegistryException || e instanceof java.io.InterruptedIOException || method.equals("GET")
+                || message == null || !message.startsWith("Get \"")) {
+            return e;
+        }
+        return new IOException(method.charAt(0) + method.substring(1).toLowerCase(Locale.ROOT) + message.substring(3),
+                e.getCause() != null ? e.getCause() : e);
     }
 
     /** Go's wording for what went wrong on the way, naming the URL (and so the host). */

@@ -41,6 +41,7 @@ public final class ImageService {
     private final ContainerLayers containerLayers;
     private final ImageStore images;
     private final ReferenceStore references;
+    private final DistributionMetadata distribution;
     private final StorageService storage;
     private final EventPublisher events;
     private final Path tmpDir;
@@ -58,6 +59,7 @@ public final class ImageService {
                     storage.diff(), layers);
             this.images = new ImageStore(root.resolve("imagedb"));
             this.references = new ReferenceStore(root.resolve("repositories.json"));
+            this.distribution = new DistributionMetadata(root.resolve("distribution"));
         } catch (IOException | RuntimeException e) {
             // Without its image store the daemon cannot serve; say why and stop, as dockerd does.
             daemon.fail("loading the image store under " + root + ": " + e.getMessage());
@@ -82,6 +84,11 @@ public final class ImageService {
 
     public ReferenceStore references() {
         return references;
+    }
+
+    /** Which blobs at which registries the layers are known as (pulls record it, pushes use it). */
+    public DistributionMetadata distribution() {
+        return distribution;
     }
 
     public StorageService storage() {
@@ -245,7 +252,7 @@ public final class ImageService {
         if (byReference) {
             io.wharf.core.spi.reference.Reference ref = io.wharf.core.spi.reference.Reference.parseNormalized(refOrId)
                     .withDefaultTag();
-            if (refs.size() == 1 && !users.isEmpty() && !force) {
+            if (isSingleReference(refs) && !users.isEmpty() && !force) {
                 throw new ConflictException("conflict: unable to remove repository reference \"" + ref.familiarString()
                         + "\" (must force) - container " + shortId(users.get(0).containerId())
                         + " is using its referenced image " + shortId(image.id().encoded()));
@@ -254,7 +261,17 @@ public final class ImageService {
                 report.add(Map.of("Untagged", ref.familiarString()));
                 events.publish(Event.now("image", "untag", image.id().toString(), Map.of("name", ref.familiarString())));
             }
-            if (refs.size() > 1) {
+            List<io.wharf.core.spi.reference.Reference> remaining = references.referencesTo(image.id());
+            if (ref.digest().isEmpty() && remaining.stream().noneMatch(r -> r.tag().isPresent() && r.name().equals(ref.name()))) {
+                // As moby: the last tag of a repository takes the repository's digest references with it.
+                for (io.wharf.core.spi.reference.Reference r : remaining) {
+                    if (r.digest().isPresent() && r.name().equals(ref.name()) && references.remove(r)) {
+                        report.add(Map.of("Untagged", r.familiarString()));
+                    }
+                }
+                remaining = references.referencesTo(image.id());
+            }
+            if (!remaining.isEmpty()) {
                 return report;
             }
         } else if (users.stream().anyMatch(ImageUser::running)) {
@@ -264,7 +281,7 @@ public final class ImageService {
         } else if (!users.isEmpty() && !force) {
             throw new ConflictException("conflict: unable to delete " + shortId(image.id().encoded())
                     + " (must be forced) - image is being used by stopped container " + shortId(users.get(0).containerId()));
-        } else if (refs.size() > 1 && !force) {
+        } else if (!refs.isEmpty() && !isSingleReference(refs) && !force) {
             throw new ConflictException("conflict: unable to delete " + image.id().encoded().substring(0, 12)
                     + " (must be forced) - image is referenced in multiple repositories");
         } else {
@@ -284,6 +301,18 @@ public final class ImageService {
             removeUnusedLayers();
         }
         return report;
+    }
+
+    /**
+     * moby's isSingleReference: the references are of one repository, with at most one tag (a
+     * pulled or pushed image's tag and digest are one reference to the user).
+     */
+    private static boolean isSingleReference(List<io.wharf.core.spi.reference.Reference> refs) {
+        if (refs.size() <= 1) {
+            return refs.size() == 1;
+        }
+        long tags = refs.stream().filter(r -> r.tag().isPresent()).count();
+        return tags <= 1 && refs.stream().map(io.wharf.core.spi.reference.Reference::name).distinct().count() == 1;
     }
 
     private static String shortId(String hex) {

@@ -64,6 +64,18 @@ public final class ReferenceStore {
         return out;
     }
 
+    /** The references (tags and digests) of repository {@code name}, its own tag or digest aside: moby's ReferencesByName. */
+    public synchronized List<Reference> referencesByName(Reference name) {
+        List<Reference> out = new ArrayList<>();
+        refs.keySet().forEach(ref -> {
+            Reference r = Reference.parseNormalized(ref);
+            if (r.name().equals(name.name())) {
+                out.add(r);
+            }
+        });
+        return out;
+    }
+
     private void save() throws IOException {
         Map<String, Map<String, String>> repos = new TreeMap<>();
         refs.forEach((ref, id) -> {

@@ -17,6 +17,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import io.wharf.core.internal.distribution.ProgressWriter;
 import io.wharf.core.internal.distribution.PullService;
+import io.wharf.core.internal.distribution.PushService;
 import io.wharf.core.internal.distribution.RegistryCredentials;
 import io.wharf.core.internal.image.ImageArchives;
 import io.wharf.core.internal.image.ImageService;
@@ -31,7 +32,7 @@ import io.wharf.core.spi.http.Filters;
 import io.wharf.core.spi.router.Route;
 import io.wharf.core.spi.router.Router;
 
-/** The image routes: list, inspect, history, tag, remove, prune, import, pull, load, save. */
+/** The image routes: list, inspect, history, tag, remove, prune, import, pull, push, load, save. */
 @Component(service = Router.class)
 public final class ImageRouter implements Router {
 
@@ -39,13 +40,15 @@ public final class ImageRouter implements Router {
 
     private final ImageService images;
     private final PullService pulls;
+    private final PushService pushes;
     private final ImageArchives archives;
     private final List<Route> routes;
 
     @Activate
-    public ImageRouter(@Reference ImageService images, @Reference PullService pulls) {
+    public ImageRouter(@Reference ImageService images, @Reference PullService pulls, @Reference PushService pushes) {
         this.images = images;
         this.pulls = pulls;
+        this.pushes = pushes;
         this.archives = new ImageArchives(images);
         this.routes = List.of(
                 Route.get("/images/json", this::list),
@@ -57,6 +60,7 @@ public final class ImageRouter implements Router {
                 Route.get("/images/{name:.*}/history", this::history),
                 Route.get("/images/{name:.*}/get", (req, resp) -> save(List.of(req.pathParam("name")), resp)),
                 Route.post("/images/{name:.*}/tag", this::tag),
+                Route.post("/images/{name:.*}/push", this::push),
                 Route.delete("/images/{name:.*}", this::delete));
     }
 
@@ -273,6 +277,37 @@ public final class ImageRouter implements Router {
         OutputStream out = resp.stream();
         try {
             pulls.pull(ref, req.query("platform").orElse(""), credentials, new ProgressWriter(out));
+        } catch (Exception e) {
+            streamError(resp, out, e);
+        }
+    }
+
+    /**
+     * POST /images/{name}/push: `docker push` of the tag parameter's tag (or of the name's), or of
+     * every tag of the repository when neither names one (moby's postImagesPush).
+     */
+    private void push(ApiRequest req, ApiResponse resp) throws Exception {
+        String header = req.header("X-Registry-Auth").orElse("");
+        if (header.isEmpty()) {
+            // dockerd still takes the credentials as a JSON body from clients that send no header.
+            byte[] body = req.body().readAllBytes();
+            if (body.length == 0) {
+                throw new InvalidParameterException("Bad parameters and missing X-Registry-Auth: EOF");
+            }
+            header = java.util.Base64.getUrlEncoder().encodeToString(body);
+        }
+        RegistryCredentials credentials = RegistryCredentials.fromHeader(header);
+        io.wharf.core.spi.reference.Reference ref = io.wharf.core.spi.reference.Reference.parseNormalized(
+                req.pathParam("name"));
+        String tag = req.query("tag").orElse("");
+        if (!tag.isEmpty()) {
+            ref = ref.withTag(tag);
+        }
+        resp.status(200);
+        resp.header("Content-Type", "application/json");
+        OutputStream out = resp.stream();
+        try {
+            pushes.push(ref, req.query("platform").orElse(""), credentials, new ProgressWriter(out));
         } catch (Exception e) {
             streamError(resp, out, e);
         }
