@@ -15,7 +15,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Debian's docker-registry (distribution 2.8) on 127.0.0.1 with its storage under a test directory,
- * started by the test and stopped by its pid; filled through its HTTP API like a client pushes.
+ * started by the test and stopped by its pid; filled through its HTTP API like a client pushes. It
+ * can also serve https on a loopback address, with or without asking for client certificates.
  */
 final class LocalRegistry implements AutoCloseable {
 
@@ -24,12 +25,17 @@ final class LocalRegistry implements AutoCloseable {
     final int port;
     final Path storage;
     final Path log;
+    private final String address;
+    private final boolean tls;
     private final Process process;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     private final String authorization;
 
-    private LocalRegistry(int port, Path storage, Path log, Process process, String authorization) {
+    private LocalRegistry(String address, int port, boolean tls, Path storage, Path log, Process process,
+            String authorization) {
+        this.address = address;
         this.port = port;
+        this.tls = tls;
         this.storage = storage;
         this.log = log;
         this.process = process;
@@ -38,24 +44,41 @@ final class LocalRegistry implements AutoCloseable {
 
     /** Starts a registry in {@code dir}; with {@code htpasswd} it asks for Basic authentication as {@code user}. */
     static LocalRegistry start(Path dir, Path htpasswd, String user, String password) throws Exception {
+        String auth = htpasswd == null ? null
+                : "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+        return start(dir, "127.0.0.1", false,
+                htpasswd == null ? "" : "auth:\n  htpasswd:\n    realm: wharf-e2e\n    path: " + htpasswd + "\n", auth);
+    }
+
+    /**
+     * Starts a registry in {@code dir} serving https on {@code address} (an IP, "::1" for IPv6) with
+     * {@code cert} and {@code key}; with {@code clientCa} it wants a client certificate that CA signed.
+     * It cannot be filled through this object: fill a plain one on the same {@code dir} first.
+     */
+    static LocalRegistry startTls(Path dir, String address, Path cert, Path key, Path clientCa) throws Exception {
+        String tls = "  tls:\n    certificate: " + cert + "\n    key: " + key + "\n"
+                + (clientCa == null ? "" : "    clientcas:\n      - " + clientCa + "\n");
+        return start(dir, address, true, tls, null);
+    }
+
+    private static LocalRegistry start(Path dir, String address, boolean tls, String extra, String auth) throws Exception {
         Files.createDirectories(dir);
         int port = FreePort.find();
         Path storage = dir.resolve("storage");
+        String listen = (address.contains(":") ? "[" + address + "]" : address) + ":" + port;
         String config = "version: 0.1\n"
                 + "log:\n  level: info\n"
                 + "storage:\n  filesystem:\n    rootdirectory: " + storage + "\n  delete:\n    enabled: true\n"
-                + "http:\n  addr: 127.0.0.1:" + port + "\n  secret: wharf-e2e\n"
-                + (htpasswd == null ? "" : "auth:\n  htpasswd:\n    realm: wharf-e2e\n    path: " + htpasswd + "\n");
+                + "http:\n  addr: \"" + listen + "\"\n  secret: wharf-e2e\n"
+                + extra;
         Path configFile = dir.resolve("config.yml");
         Files.writeString(configFile, config);
-        Path log = dir.resolve("registry.log");
+        Path log = dir.resolve("registry-" + port + ".log");
         ProcessBuilder pb = new ProcessBuilder(BINARY.toString(), "serve", configFile.toString()).redirectErrorStream(true)
                 .redirectOutput(log.toFile());
         pb.environment().keySet().removeIf(k -> k.startsWith("REGISTRY_"));
         Process p = pb.start();
-        String auth = htpasswd == null ? null
-                : "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
-        LocalRegistry registry = new LocalRegistry(port, storage, log, p, auth);
+        LocalRegistry registry = new LocalRegistry(address, port, tls, storage, log, p, auth);
         registry.awaitUp();
         return registry;
     }
@@ -67,6 +90,11 @@ final class LocalRegistry implements AutoCloseable {
                 throw new AssertionError("docker-registry exited:\n" + Files.readString(log));
             }
             try {
+                if (tls) {
+                    // Listening is enough: its TLS wants what the test has not handed this object.
+                    new java.net.Socket(address, port).close();
+                    return;
+                }
                 int status = http.send(HttpRequest.newBuilder(uri("/v2/")).build(), HttpResponse.BodyHandlers.discarding())
                         .statusCode();
                 if (status == 200 || status == 401) {
@@ -80,8 +108,9 @@ final class LocalRegistry implements AutoCloseable {
         throw new AssertionError("docker-registry did not answer within 30 s:\n" + Files.readString(log));
     }
 
+    /** host:port as an image reference names it ("127.0.0.1:5000", "[::1]:5000"). */
     String host() {
-        return "127.0.0.1:" + port;
+        return (address.contains(":") ? "[" + address + "]" : address) + ":" + port;
     }
 
     URI uri(String path) {

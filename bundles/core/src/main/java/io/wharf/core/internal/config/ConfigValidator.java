@@ -80,6 +80,11 @@ final class ConfigValidator {
         if ((Integer) values.get("shutdown-timeout") < -1) {
             throw new ConfigException("invalid shutdown-timeout: " + values.get("shutdown-timeout"));
         }
+        List<String> mirrors = new java.util.ArrayList<>();
+        for (String mirror : list(values, "registry-mirrors")) {
+            mirrors.add(validateMirror(mirror));
+        }
+        values.put("registry-mirrors", List.copyOf(mirrors));
         validateExecOpts(list(values, "exec-opts"));
         validateUsernsRemap((String) values.get("userns-remap"));
         if (!((String) values.get("bip")).isEmpty()) {
@@ -109,6 +114,31 @@ final class ConfigValidator {
                 throw new ConfigException("conflict labels for " + key + "=" + before + " and " + key + "=" + value);
             }
         }
+    }
+
+    /** moby's registry.ValidateMirror: an http or https URL, written with a trailing slash. */
+    static String validateMirror(String mirror) throws ConfigException {
+        java.net.URI uri;
+        try {
+            uri = new java.net.URI(mirror);
+        } catch (java.net.URISyntaxException e) {
+            throw new ConfigException("invalid mirror: \"" + mirror + "\" is not a valid URI");
+        }
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme();
+        if (!scheme.equals("http") && !scheme.equals("https")) {
+            throw new ConfigException("invalid mirror: unsupported scheme \"" + scheme + "\" in \"" + mirror + "\"");
+        }
+        if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
+            throw new ConfigException("invalid mirror: query or fragment at end of the URI \"" + mirror + "\"");
+        }
+        if (uri.getRawUserInfo() != null) {
+            throw new ConfigException("invalid mirror: username/password not allowed in URI \""
+                    + mirror.replace(uri.getRawUserInfo() + "@", "") + "\"");
+        }
+        if (uri.getHost() == null) {
+            throw new ConfigException("invalid mirror: \"" + mirror + "\" names no host");
+        }
+        return (mirror.endsWith("/") ? mirror.substring(0, mirror.length() - 1) : mirror) + "/";
     }
 
     private static void validateExecOpts(List<String> opts) throws ConfigException {

@@ -2,6 +2,7 @@ package io.wharf.core.internal.distribution;
 
 import java.io.FilterInputStream;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -19,7 +20,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
 import java.util.stream.Stream;
-import java.util.zip.GZIPInputStream;
 
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -48,10 +48,11 @@ import io.wharf.core.spi.reference.Digest;
 
 /**
  * `docker pull` (moby's distribution/pull_v2.go): manifest (a list or index narrowed to one
- * platform), config, and layers downloaded up to --max-concurrent-downloads at a time, each blob
- * verified against its digest before it is used, unpacked into the layer store (layers already
- * there skipped), the image stored last and then tagged. A blob two pulls need at once is
- * downloaded once, and a layer is unpacked once.
+ * platform), config, and layers (gzip, zstd or plain tars) downloaded up to
+ * --max-concurrent-downloads at a time, each blob verified against its digest before it is used,
+ * unpacked into the layer store (layers already there skipped), the image stored last and then
+ * tagged. A blob two pulls need at once is downloaded once, and a layer is unpacked once. Docker
+ * Hub names are read from the --registry-mirror endpoints first, falling back as dockerd does.
  */
 @Component(service = PullService.class)
 public final class PullService {
@@ -63,6 +64,7 @@ public final class PullService {
     private final ImageService images;
     private final EventPublisher events;
     private final RegistryClient registry;
+    private final RegistrySearch search;
     private final Path tmp;
     private final Semaphore downloadSlots;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
@@ -74,7 +76,9 @@ public final class PullService {
             throws IOException {
         this.images = images;
         this.events = events;
-        this.registry = new RegistryClient(() -> daemon.config().list("insecure-registries"));
+        this.registry = new RegistryClient(() -> daemon.config().list("insecure-registries"),
+                () -> daemon.config().list("registry-mirrors"), RegistryClient.certsDir(daemon.config().configFile()));
+        this.search = new RegistrySearch(registry);
         this.downloadSlots = new Semaphore(Math.max(1, daemon.config().integer("max-concurrent-downloads")), true);
         this.tmp = daemon.config().dataRoot().resolve("tmp");
         Files.createDirectories(tmp);
@@ -124,30 +128,33 @@ public final class PullService {
         io.wharf.core.spi.reference.Reference named = ref.withDefaultTag();
         String tagOrDigest = named.digest().map(Digest::toString).orElseGet(() -> named.tag().orElseThrow());
         try {
-            RegistryClient.Repository repo = registry.repository(named, credentials);
-            RegistryClient.Manifest top = repo.manifest(tagOrDigest);
-            JsonNode json = Manifests.parse(top.bytes());
-            List<Map<String, Object>> platforms = new ArrayList<>();
-            if (Manifests.isIndex(top.mediaType(), json)) {
-                for (JsonNode entry : json.path("manifests")) {
-                    Manifests.Descriptor d = Manifests.Descriptor.of(entry);
-                    if (d.platform() != null) {
-                        platforms.add(platformJson(d.platform().architecture(), d.platform().os(), d.platform().variant()));
-                    }
-                }
-            } else {
-                JsonNode config = Json.MAPPER.readTree(config(repo, Manifests.image(json).config()));
-                platforms.add(platformJson(config.path("architecture").asText(""), config.path("os").asText(""),
-                        config.path("variant").asText("")));
-            }
-            Map<String, Object> descriptor = new LinkedHashMap<>();
-            descriptor.put("mediaType", top.mediaType());
-            descriptor.put("digest", top.digest().toString());
-            descriptor.put("size", top.bytes().length);
-            return Map.of("Descriptor", descriptor, "Platforms", platforms);
+            return fromSources(named, credentials, repo -> inspect(repo, tagOrDigest));
         } catch (RegistryException e) {
             throw translate(e, named);
         }
+    }
+
+    private Map<String, Object> inspect(RegistryClient.Repository repo, String tagOrDigest) throws IOException {
+        RegistryClient.Manifest top = repo.manifest(tagOrDigest);
+        JsonNode json = Manifests.parse(top.bytes());
+        List<Map<String, Object>> platforms = new ArrayList<>();
+        if (Manifests.isIndex(top.mediaType(), json)) {
+            for (JsonNode entry : json.path("manifests")) {
+                Manifests.Descriptor d = Manifests.Descriptor.of(entry);
+                if (d.platform() != null) {
+                    platforms.add(platformJson(d.platform().architecture(), d.platform().os(), d.platform().variant()));
+                }
+            }
+        } else {
+            JsonNode config = Json.MAPPER.readTree(config(repo, Manifests.image(json).config()));
+            platforms.add(platformJson(config.path("architecture").asText(""), config.path("os").asText(""),
+                    config.path("variant").asText("")));
+        }
+        Map<String, Object> descriptor = new LinkedHashMap<>();
+        descriptor.put("mediaType", top.mediaType());
+        descriptor.put("digest", top.digest().toString());
+        descriptor.put("size", top.bytes().length);
+        return Map.of("Descriptor", descriptor, "Platforms", platforms);
     }
 
     private static Map<String, Object> platformJson(String architecture, String os, String variant) {
@@ -171,43 +178,102 @@ public final class PullService {
         Manifests.Platform wanted = platformGiven ? Manifests.Platform.parse(platform) : Manifests.Platform.host();
         String tagOrDigest = named.digest().map(Digest::toString).orElseGet(() -> named.tag().orElseThrow());
         try {
-            RegistryClient.Repository repo = registry.repository(named, credentials);
-            RegistryClient.Manifest top = repo.manifest(tagOrDigest);
-            if (named.digest().isPresent()) {
-                verifyManifest(top, named.digest().get());
-            }
-            JsonNode json = Manifests.parse(top.bytes());
-            boolean fromIndex = Manifests.isIndex(top.mediaType(), json);
-            if (fromIndex) {
-                Manifests.Descriptor chosen = Manifests.select(json, wanted);
-                RegistryClient.Manifest inner = repo.manifest(chosen.digest().toString());
-                verifyManifest(inner, chosen.digest());
-                json = Manifests.parse(inner.bytes());
-                if (Manifests.isIndex(inner.mediaType(), json)) {
-                    throw new InvalidParameterException("invalid manifest: an index entry " + chosen.digest()
-                            + " is itself an index");
-                }
-            }
-            Manifests.ImageManifest manifest = Manifests.image(json);
-            out.message(tagOrDigest, "Pulling from " + named.path());
-
-            Digest imageId = manifest.config().digest();
-            ImageStore.Image image = images.images().get(imageId).orElse(null);
-            if (image == null) {
-                byte[] config = config(repo, manifest.config());
-                checkPlatform(config, wanted, platformGiven && !fromIndex, named);
-                pullLayers(repo, manifest, config, out);
-                recordBlobs(named, manifest, config);
-                image = images.store(config);
-            }
-            boolean updated = record(named, top.digest(), image);
-            out.message("", "Digest: " + top.digest());
-            out.message("", (updated ? "Status: Downloaded newer image for " : "Status: Image is up to date for ")
-                    + named.familiarString());
-            events.publish(Event.now("image", "pull", named.familiarString(), Map.of("name", named.familiarString())));
+            fromSources(named, credentials, repo -> {
+                pull(repo, named, tagOrDigest, wanted, platformGiven, out);
+                return null;
+            });
         } catch (RegistryException e) {
             throw translate(e, named);
         }
+    }
+
+    private void pull(RegistryClient.Repository repo, io.wharf.core.spi.reference.Reference named, String tagOrDigest,
+            Manifests.Platform wanted, boolean platformGiven, ProgressWriter out) throws IOException {
+        RegistryClient.Manifest top = repo.manifest(tagOrDigest);
+        if (named.digest().isPresent()) {
+            verifyManifest(top, named.digest().get());
+        }
+        JsonNode json = Manifests.parse(top.bytes());
+        boolean fromIndex = Manifests.isIndex(top.mediaType(), json);
+        if (fromIndex) {
+            Manifests.Descriptor chosen = Manifests.select(json, wanted);
+            RegistryClient.Manifest inner = repo.manifest(chosen.digest().toString());
+            verifyManifest(inner, chosen.digest());
+            json = Manifests.parse(inner.bytes());
+            if (Manifests.isIndex(inner.mediaType(), json)) {
+                throw new InvalidParameterException("invalid manifest: an index entry " + chosen.digest()
+                        + " is itself an index");
+            }
+        }
+        Manifests.ImageManifest manifest = Manifests.image(json);
+        out.message(tagOrDigest, "Pulling from " + named.path());
+
+        Digest imageId = manifest.config().digest();
+        ImageStore.Image image = images.images().get(imageId).orElse(null);
+        if (image == null) {
+            byte[] config = config(repo, manifest.config());
+            checkPlatform(config, wanted, platformGiven && !fromIndex, named);
+            pullLayers(repo, manifest, config, out);
+            recordBlobs(named, manifest, config);
+            image = images.store(config);
+        }
+        boolean updated = record(named, top.digest(), image);
+        out.message("", "Digest: " + top.digest());
+        out.message("", (updated ? "Status: Downloaded newer image for " : "Status: Image is up to date for ")
+                + named.familiarString());
+        events.publish(Event.now("image", "pull", named.familiarString(), Map.of("name", named.familiarString())));
+    }
+
+    /** What a pull or an inspection reads from one endpoint of a repository. */
+    @FunctionalInterface
+    private interface FromRepository<T> {
+        T read(RegistryClient.Repository repo) throws IOException;
+    }
+
+    /**
+     * Runs {@code read} against the endpoints of {@code named} in turn, falling back as dockerd's
+     * pull does (moby distribution/pull.go and continueOnError): to the next endpoint when one
+     * cannot be reached (its /v2/ ping fails), and after any failure of a mirror (a manifest it
+     * does not have, a 5xx, a broken blob). The last endpoint's error is the pull's.
+     */
+    private <T> T fromSources(io.wharf.core.spi.reference.Reference named, RegistryCredentials credentials,
+            FromRepository<T> read) throws IOException {
+        List<RegistryClient.Source> sources = registry.pullSources(named, credentials);
+        for (int i = 0;; i++) {
+            RegistryClient.Source source = sources.get(i);
+            boolean last = i == sources.size() - 1;
+            RegistryClient.Repository repo;
+            try {
+                repo = source.open();
+            } catch (InterruptedIOException e) {
+                throw e;
+            } catch (IOException e) {
+                if (last) {
+                    throw e;
+                }
+                LOG.info("Attempting next endpoint for pull of {} after error: {}", named, e.getMessage());
+                continue;
+            }
+            try {
+                return read.read(repo);
+            } catch (InterruptedIOException e) {
+                throw e;
+            } catch (IOException | ApiException e) {
+                if (last || !source.mirror()) {
+                    throw e;
+                }
+                LOG.info("Attempting next endpoint for pull of {} after error from {}: {}", named, source, e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * GET /images/search: the v1 search API of the index the term names (Docker Hub when it names
+     * none), filtered by is-official, is-automated and stars.
+     */
+    public List<Map<String, Object>> search(String term, int limit, io.wharf.core.spi.http.Filters filters,
+            RegistryCredentials credentials) throws IOException {
+        return search.search(term, limit, filters, credentials);
     }
 
     private static void verifyManifest(RegistryClient.Manifest manifest, Digest expected) {
@@ -514,7 +580,7 @@ public final class PullService {
                     long total = Files.size(file);
                     progress.report("Extracting", 0, total);
                     try (InputStream plain = new VerifyingInputStream(
-                            decompressed(new CountingInputStream(Files.newInputStream(file), progress, total)), diffId)) {
+                            LayerCompression.decompressed(new CountingInputStream(Files.newInputStream(file), progress, total)), diffId)) {
                         layer = layers.register(plain, parent);
                     }
                 }
@@ -527,23 +593,6 @@ public final class PullService {
                 registering.remove(chain, mine);
             }
         }
-    }
-
-    /** gzip by its magic bytes, else a plain tar; zstd is named as what it is. */
-    private static InputStream decompressed(InputStream in) throws IOException {
-        java.io.BufferedInputStream b = new java.io.BufferedInputStream(in, 1 << 16);
-        b.mark(4);
-        byte[] magic = b.readNBytes(4);
-        b.reset();
-        if (magic.length >= 2 && (magic[0] & 0xff) == 0x1f && (magic[1] & 0xff) == 0x8b) {
-            return new GZIPInputStream(b, 1 << 16);
-        }
-        if (magic.length == 4 && (magic[0] & 0xff) == 0x28 && (magic[1] & 0xff) == 0xb5 && (magic[2] & 0xff) == 0x2f
-                && (magic[3] & 0xff) == 0xfd) {
-            b.close();
-            throw new InvalidParameterException("zstd-compressed layers are not supported by this version of Wharf");
-        }
-        return b;
     }
 
     /** Hashes the uncompressed layer and, at its end, fails unless it has the expected diff ID. */

@@ -15,8 +15,7 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.channels.UnresolvedAddressException;
 import java.nio.charset.StandardCharsets;
-import java.security.SecureRandom;
-import java.security.cert.X509Certificate;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -29,10 +28,7 @@ import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
-import javax.net.ssl.X509ExtendedTrustManager;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,39 +41,65 @@ import io.wharf.core.spi.reference.Reference;
 
 /**
  * A client of the registry HTTP API v2 (the OCI distribution API) for pulling: endpoint choice as
- * dockerd's (https with the system trust store; for an insecure registry, https without
- * verification and then plain http; 127.0.0.0/8 is insecure by default), the WWW-Authenticate
- * challenge flow (anonymous, Basic, Bearer tokens fetched from the realm per scope and cached until
- * they expire), and manifest and blob requests.
+ * dockerd's (moby's lookupV2Endpoints: https verified with the system trust store and the host's
+ * certs.d directory; for an insecure registry, https without verification and then plain http;
+ * 127.0.0.0/8 is insecure by default; for Docker Hub, the --registry-mirror endpoints first), the
+ * WWW-Authenticate challenge flow (anonymous, Basic, Bearer tokens fetched from the realm per scope
+ * and cached until they expire), and manifest and blob requests.
  */
 public final class RegistryClient {
 
     private static final Logger LOG = LoggerFactory.getLogger(RegistryClient.class);
     static final String USER_AGENT = "wharf/registry-client";
-    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(15);
 
-    private final HttpClient verifying;
-    private final HttpClient unverified;
+    private final RegistryTls tls;
     private final Supplier<List<String>> insecureRegistries;
+    private final Supplier<List<String>> mirrors;
     private final Map<String, Token> tokens = new ConcurrentHashMap<>();
     private final Duration tlsProbeTimeout;
 
     /** {@code insecureRegistries}: --insecure-registry values (host[:port] or CIDR), read at each use. */
     public RegistryClient(Supplier<List<String>> insecureRegistries) {
-        this(insecureRegistries, Duration.ofSeconds(5));
+        this(insecureRegistries, List::of, null);
+    }
+
+    /**
+     * {@code mirrors}: --registry-mirror URLs, read at each use; {@code certsDir}: the certs.d
+     * directory (dockerd's /etc/docker/certs.d), or null for none.
+     */
+    public RegistryClient(Supplier<List<String>> insecureRegistries, Supplier<List<String>> mirrors, Path certsDir) {
+        this(insecureRegistries, mirrors, certsDir, Duration.ofSeconds(5));
+    }
+
+    RegistryClient(Supplier<List<String>> insecureRegistries, Duration tlsProbeTimeout) {
+        this(insecureRegistries, List::of, null, tlsProbeTimeout);
     }
 
     /**
      * {@code tlsProbeTimeout}: how long the https ping of an insecure registry may take before plain
      * http is tried (a Go server answers TLS with an HTTP error at once; other servers may just wait).
      */
-    RegistryClient(Supplier<List<String>> insecureRegistries, Duration tlsProbeTimeout) {
+    RegistryClient(Supplier<List<String>> insecureRegistries, Supplier<List<String>> mirrors, Path certsDir,
+            Duration tlsProbeTimeout) {
         this.insecureRegistries = insecureRegistries;
+        this.mirrors = mirrors;
         this.tlsProbeTimeout = tlsProbeTimeout;
-        this.verifying = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(CONNECT_TIMEOUT)
-                .followRedirects(HttpClient.Redirect.NORMAL).build();
-        this.unverified = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(CONNECT_TIMEOUT)
-                .followRedirects(HttpClient.Redirect.NORMAL).sslContext(trustAll()).build();
+        this.tls = new RegistryTls(certsDir);
+    }
+
+    /** Wharf's certs.d: beside the daemon's configuration file (/etc/wharf/daemon.json → /etc/wharf/certs.d). */
+    public static Path certsDir(Path configFile) {
+        Path file = configFile != null ? configFile : Path.of("/etc/wharf/daemon.json");
+        Path parent = file.toAbsolutePath().getParent();
+        return (parent != null ? parent : Path.of("/")).resolve("certs.d");
+    }
+
+    RegistryTls tls() {
+        return tls;
+    }
+
+    Duration tlsProbeTimeout() {
+        return tlsProbeTimeout;
     }
 
     /** The host that serves a reference's domain: docker.io is served by registry-1.docker.io. */
@@ -89,6 +111,8 @@ public final class RegistryClient {
     boolean insecure(String hostPort) {
         List<String> cidrs = new ArrayList<>(List.of("127.0.0.0/8"));
         for (String entry : insecureRegistries.get()) {
+            // dockerd drops a scheme written in front of an insecure registry.
+            entry = entry.replaceFirst("^(?i)https?://", "");
             if (entry.contains("/")) {
                 cidrs.add(entry);
             } else if (entry.equalsIgnoreCase(hostPort)) {
@@ -121,11 +145,22 @@ public final class RegistryClient {
     }
 
     /**
-     * Opens a repository of a registry: pings /v2/ on each endpoint in turn (the first that
-     * answers wins) and learns how the registry wants to be authenticated.
+     * Opens a repository of a registry: pings /v2/ on each of its endpoints in turn (the first that
+     * answers wins) and learns how the registry wants to be authenticated. Mirrors are not among the
+     * endpoints: this is the repository itself, as pushes and logins need it.
      */
     public Repository repository(Reference ref, RegistryCredentials credentials) throws IOException {
-        return open(registryHost(ref.domain()), ref.path(), credentials);
+        return first(sources(registryHost(ref.domain()), ref.path(), credentials, false));
+    }
+
+    /**
+     * Where a pull may read {@code ref} from, in the order dockerd tries them: for Docker Hub the
+     * --registry-mirror endpoints, then the official registry; for another registry its https
+     * endpoint and, when it is insecure, its plain http one. The caller opens each in turn and
+     * falls back to the next as dockerd's pull does.
+     */
+    public List<Source> pullSources(Reference ref, RegistryCredentials credentials) throws IOException {
+        return sources(registryHost(ref.domain()), ref.path(), credentials, true);
     }
 
     /**
@@ -143,33 +178,107 @@ public final class RegistryClient {
      * with Basic, or a token from its token server), as dockerd's loginV2 does.
      */
     public void login(String hostPort, RegistryCredentials credentials) throws IOException {
-        open(registryHost(hostPort), "", credentials).login();
+        first(sources(registryHost(hostPort), "", credentials, false)).login();
     }
 
-    private Repository open(String hostPort, String repositoryPath, RegistryCredentials credentials) throws IOException {
-        boolean insecure = insecure(hostPort);
-        List<Endpoint> endpoints = new ArrayList<>();
-        endpoints.add(new Endpoint(URI.create("https://" + hostPort), insecure ? unverified : verifying));
-        if (insecure) {
-            endpoints.add(new Endpoint(URI.create("http://" + hostPort), verifying));
-        }
+    private Repository first(List<Source> sources) throws IOException {
         IOException last = null;
-        for (Endpoint endpoint : endpoints) {
-            Repository repo = new Repository(endpoint, repositoryPath, credentials);
+        for (Source source : sources) {
             try {
-                repo.ping(insecure && endpoint.base().getScheme().equals("https") ? tlsProbeTimeout : null);
-                return repo;
+                return source.open();
             } catch (RegistryException e) {
                 throw e;
             } catch (IOException e) {
-                LOG.debug("registry endpoint {} failed: {}", endpoint.base(), e.toString());
+                LOG.debug("registry endpoint {} failed: {}", source.base(), e.toString());
                 last = e;
             }
         }
         throw last;
     }
 
+    /** moby's lookupV2Endpoints. */
+    private List<Source> sources(String hostPort, String repositoryPath, RegistryCredentials credentials,
+            boolean withMirrors) throws IOException {
+        List<Source> sources = new ArrayList<>();
+        if (hostPort.equals(registryHost(Reference.DEFAULT_DOMAIN))) {
+            if (withMirrors) {
+                for (String mirror : mirrors.get()) {
+                    URI uri = URI.create(mirror.contains("://") ? mirror : "https://" + mirror);
+                    String authority = uri.getRawAuthority();
+                    boolean http = "http".equalsIgnoreCase(uri.getScheme());
+                    HttpClient client = http ? tls.system() : insecure(authority) ? tls.unverified() : tls.secure(authority);
+                    sources.add(new Source(new Endpoint(URI.create((http ? "http://" : "https://") + authority), client),
+                            repositoryPath, credentials, true, null));
+                }
+            }
+            // The official registry: the system's trust store, as dockerd (no certs.d).
+            sources.add(new Source(new Endpoint(URI.create("https://" + hostPort), tls.system()), repositoryPath,
+                    credentials, false, null));
+            return sources;
+        }
+        if (!insecure(hostPort)) {
+            sources.add(new Source(new Endpoint(URI.create("https://" + hostPort), tls.secure(hostPort)), repositoryPath,
+                    credentials, false, null));
+            return sources;
+        }
+        sources.add(new Source(new Endpoint(URI.create("https://" + hostPort), tls.unverified()), repositoryPath,
+                credentials, false, tlsProbeTimeout));
+        sources.add(new Source(new Endpoint(URI.create("http://" + hostPort), tls.system()), repositoryPath,
+                credentials, false, null));
+        return sources;
+    }
+
     record Endpoint(URI base, HttpClient client) {
+    }
+
+    /** One endpoint a repository may be read from: a mirror or the registry itself. */
+    public final class Source {
+
+        private final Endpoint endpoint;
+        private final String path;
+        private final RegistryCredentials credentials;
+        private final boolean mirror;
+        private final Duration pingTimeout;
+
+        private Source(Endpoint endpoint, String path, RegistryCredentials credentials, boolean mirror,
+                Duration pingTimeout) {
+            this.endpoint = endpoint;
+            this.path = path;
+            this.credentials = credentials;
+            this.mirror = mirror;
+            this.pingTimeout = pingTimeout;
+        }
+
+        /** Whether this is a --registry-mirror endpoint. */
+        public boolean mirror() {
+            return mirror;
+        }
+
+        public URI base() {
+            return endpoint.base();
+        }
+
+        /** Pings the endpoint's /v2/ and learns how it wants to be authenticated. */
+        public Repository open() throws IOException {
+            Repository repo = new Repository(endpoint, path, credentials);
+            try {
+                repo.ping(pingTimeout);
+            } catch (IOException e) {
+                if (!(e instanceof RegistryException) && RegistryTls.unknownAuthority(e) && tls.certsDir() != null) {
+                    String host = endpoint.base().getRawAuthority();
+                    throw new IOException(e.getMessage() + " (a registry whose certificate a private CA signed needs "
+                            + "that CA in " + tls.hostDir(host).resolve("ca.crt") + ", or --insecure-registry " + host
+                            + ")", e);
+                }
+                throw e;
+            }
+            return repo;
+        }
+
+        @Override
+        public String toString() {
+            return (mirror ? "mirror " : "") + endpoint.base();
+        }
     }
 
     /** A cached bearer token. */
@@ -596,8 +705,10 @@ public final class RegistryClient {
             if (t instanceof UnresolvedAddressException || t instanceof UnknownHostException) {
                 return new IOException(prefix + "dial tcp: lookup " + uri.getHost() + ": no such host", e);
             }
-            if (t instanceof SSLException) {
-                return new IOException(prefix + "tls: TLS handshake with " + hostPort + " failed: " + t.getMessage(), e);
+            if (t instanceof SSLException ssl) {
+                String described = RegistryTls.describe(ssl, uri.getHost());
+                return new IOException(prefix + (described != null ? described
+                        : "tls: TLS handshake with " + hostPort + " failed: " + t.getMessage()), e);
             }
         }
         if (e instanceof HttpConnectTimeoutException) {
@@ -640,46 +751,6 @@ public final class RegistryClient {
             case 503 -> "Service Unavailable";
             default -> "";
         };
-    }
-
-    /** For --insecure-registry: TLS without certificate or host name checks. */
-    private static SSLContext trustAll() {
-        try {
-            SSLContext ctx = SSLContext.getInstance("TLS");
-            ctx.init(null, new javax.net.ssl.TrustManager[] {new X509ExtendedTrustManager() {
-                @Override
-                public void checkClientTrusted(X509Certificate[] chain, String authType) {
-                }
-
-                @Override
-                public void checkServerTrusted(X509Certificate[] chain, String authType) {
-                }
-
-                @Override
-                public void checkClientTrusted(X509Certificate[] chain, String authType, java.net.Socket socket) {
-                }
-
-                @Override
-                public void checkServerTrusted(X509Certificate[] chain, String authType, java.net.Socket socket) {
-                }
-
-                @Override
-                public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {
-                }
-
-                @Override
-                public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {
-                }
-
-                @Override
-                public X509Certificate[] getAcceptedIssuers() {
-                    return new X509Certificate[0];
-                }
-            }}, new SecureRandom());
-            return ctx;
-        } catch (java.security.GeneralSecurityException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     /** CIDR matching for --insecure-registry ranges. */

@@ -62,6 +62,22 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void registryMirrorsAreValidatedAsDockerdDoes() throws Exception {
+        assertEquals(List.of("http://127.0.0.1:5000/", "https://mirror.example/"), load("{}", "--registry-mirror",
+                "http://127.0.0.1:5000", "--registry-mirror", "https://mirror.example/").list("registry-mirrors"));
+        assertEquals(List.of("https://mirror.example/"),
+                load("{\"registry-mirrors\": [\"https://mirror.example\"]}").list("registry-mirrors"));
+        assertTrue(error("{}", "--registry-mirror", "mirror.example").contains("invalid mirror: unsupported scheme \"\" in "
+                + "\"mirror.example\""));
+        assertTrue(error("{}", "--registry-mirror", "ftp://mirror.example").contains("invalid mirror: unsupported scheme "
+                + "\"ftp\""));
+        assertTrue(error("{}", "--registry-mirror", "https://mirror.example/?x=1").contains("invalid mirror: query or "
+                + "fragment at end of the URI"));
+        assertTrue(error("{}", "--registry-mirror", "https://bob:pw@mirror.example").contains("invalid mirror: "
+                + "username/password not allowed in URI"));
+    }
+
+    @Test
     void unknownKeyIsAnError() {
         String msg = error("{\"debug\": true, \"no-such-thing\": 1, \"label\": []}");
         assertTrue(msg.endsWith("the following directives don't match any configuration option: no-such-thing, label"), msg);
