@@ -302,6 +302,23 @@ class NetworksTest {
     }
 
     @Test
+    void defaultAddressPoolsGiveTheSubnetsAndIptablesFalseMakesNoRule() throws Exception {
+        String rulesBefore = iptablesSave();
+        try (WharfDaemon d = daemon("--default-address-pool", "base=10.126.0.0/16,size=24", "--iptables=false",
+                "--ip-masq=false")) {
+            assertEquals("10.126.0.0/24", networkInspect(d, "bridge").path("IPAM").path("Config").get(0).path("Subnet").asText());
+            d.docker("network", "create", "pooled").ok();
+            assertEquals("10.126.1.0/24", networkInspect(d, "pooled").path("IPAM").path("Config").get(0).path("Subnet").asText());
+            d.docker("run", "-d", "--name", "web", "--network", "pooled", "-p", "80", "busybox", "sh", "-c", WEB).ok();
+            Eventually.await(Duration.ofSeconds(10), () -> ok(d, "run", "--rm", "--network", "pooled", "busybox", "sh", "-c",
+                    within3s("http://web/")), "containers on the network reach each other");
+            assertEquals(rulesBefore, iptablesSave(), "--iptables=false: the daemon made no rule");
+            d.docker("rm", "-f", "web").ok();
+            d.docker("network", "rm", "pooled").ok();
+        }
+    }
+
+    @Test
     void removingEverythingAndStoppingLeavesNoBridgeVethOrRuleBehind() throws Exception {
         String rulesBefore = iptablesSave();
         List<String> linksBefore = links();

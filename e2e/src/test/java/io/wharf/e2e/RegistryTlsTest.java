@@ -35,29 +35,12 @@ class RegistryTlsTest {
     @TempDir
     Path dir;
 
-    private void openssl(String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("openssl"));
-        cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        if (p.waitFor() != 0) {
-            throw new AssertionError("openssl " + String.join(" ", args) + " failed:\n" + out);
-        }
-    }
-
     /** A CA, a server certificate for [::1] and a client certificate with a PKCS#1 key, as Docker's docs make them. */
     private void makeCertificates() throws Exception {
-        openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca-key.pem", "-out", "ca.pem", "-days", "2",
-                "-subj", "/CN=wharf-registry-test-ca");
-        openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server-key.pem", "-out", "server.csr", "-subj", "/CN=::1");
-        Files.writeString(dir.resolve("server-ext.cnf"), "subjectAltName = IP:::1\nextendedKeyUsage = serverAuth\n");
-        openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca-key.pem", "-CAcreateserial",
-                "-out", "server-cert.pem", "-days", "2", "-extfile", "server-ext.cnf");
-        openssl("genrsa", "-traditional", "-out", "client.key", "2048");
-        openssl("req", "-new", "-key", "client.key", "-out", "client.csr", "-subj", "/CN=wharf-client");
-        Files.writeString(dir.resolve("client-ext.cnf"), "extendedKeyUsage = clientAuth\n");
-        openssl("x509", "-req", "-in", "client.csr", "-CA", "ca.pem", "-CAkey", "ca-key.pem", "-CAcreateserial",
-                "-out", "client.cert", "-days", "2", "-extfile", "client-ext.cnf");
+        TestCertificates.ca(dir, "wharf-registry-test-ca");
+        TestCertificates.signed(dir, "server-key.pem", false, "server-cert.pem", "::1",
+                "subjectAltName = IP:::1\nextendedKeyUsage = serverAuth\n");
+        TestCertificates.signed(dir, "client.key", true, "client.cert", "wharf-client", "extendedKeyUsage = clientAuth\n");
     }
 
     @Test

@@ -3,7 +3,6 @@ package io.wharf.e2e;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -20,30 +19,12 @@ class TlsTest {
     @TempDir
     Path dir;
 
-    private void openssl(String... args) throws Exception {
-        List<String> cmd = new java.util.ArrayList<>(List.of("openssl"));
-        cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        if (p.waitFor() != 0) {
-            throw new AssertionError("openssl " + String.join(" ", args) + " failed:\n" + out);
-        }
-    }
-
     private void makeCertificates() throws Exception {
-        openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca-key.pem", "-out", "ca.pem", "-days", "2",
-                "-subj", "/CN=wharf-test-ca");
+        TestCertificates.ca(dir, "wharf-test-ca");
         // The server key in the traditional PKCS#1 form ("BEGIN RSA PRIVATE KEY") that older openssl writes.
-        openssl("genrsa", "-traditional", "-out", "server-key.pem", "2048");
-        openssl("req", "-new", "-key", "server-key.pem", "-out", "server.csr", "-subj", "/CN=127.0.0.1");
-        Files.writeString(dir.resolve("server-ext.cnf"), "subjectAltName = IP:127.0.0.1,DNS:localhost\nextendedKeyUsage = serverAuth\n");
-        openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca-key.pem", "-CAcreateserial",
-                "-out", "server-cert.pem", "-days", "2", "-extfile", "server-ext.cnf");
-        openssl("genrsa", "-out", "key.pem", "2048");
-        openssl("req", "-new", "-key", "key.pem", "-out", "client.csr", "-subj", "/CN=client");
-        Files.writeString(dir.resolve("client-ext.cnf"), "extendedKeyUsage = clientAuth\n");
-        openssl("x509", "-req", "-in", "client.csr", "-CA", "ca.pem", "-CAkey", "ca-key.pem", "-CAcreateserial",
-                "-out", "cert.pem", "-days", "2", "-extfile", "client-ext.cnf");
+        TestCertificates.signed(dir, "server-key.pem", true, "server-cert.pem", "127.0.0.1",
+                "subjectAltName = IP:127.0.0.1,DNS:localhost\nextendedKeyUsage = serverAuth\n");
+        TestCertificates.signed(dir, "key.pem", false, "cert.pem", "client", "extendedKeyUsage = clientAuth\n");
     }
 
     @Test
