@@ -108,6 +108,7 @@ public final class LayerExtractor {
         if (format == WhiteoutFormat.OVERLAY) {
             PosixFiles.lsetxattr(directory, OVERLAY_OPAQUE_XATTR, new byte[] {'y'});
         } else {
+            scope.forget();
             removeAllBut(directory, unpacked);
         }
     }
@@ -134,6 +135,7 @@ public final class LayerExtractor {
         }
         Path target = scope.directory(name, path.parent(), true).resolve(deleted);
         if (RootScope.statOrNull(target) != null) {
+            scope.forget();
             Trees.delete(target);
         }
         if (format == WhiteoutFormat.OVERLAY) {
@@ -152,6 +154,7 @@ public final class LayerExtractor {
         FileStat existing = RootScope.statOrNull(target);
         boolean directoryStays = existing != null && existing.isDirectory() && entry.isDirectory();
         if (existing != null && !directoryStays) {
+            scope.forget();
             Trees.delete(target);
         }
         int permissions = entry.getMode() & 07777;

@@ -7,7 +7,9 @@ import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 import io.wharf.core.internal.platform.FileStat;
 import io.wharf.core.internal.platform.PosixFiles;
@@ -18,6 +20,10 @@ import io.wharf.core.spi.archive.UnsafeEntryException;
  * lead a write out of the root: a link on the way is followed only if its target is relative and
  * stays inside; one with an absolute target (which would mean the host's {@code /}) or climbing
  * out is refused. The caller then creates or replaces the last part itself, never following it.
+ * <p>
+ * Directories once found are remembered, as a layer names the same few directories thousands of
+ * times; the caller must {@link #forget} them before it removes anything, since a removed directory
+ * may come back as a link.
  */
 final class RootScope {
 
@@ -26,6 +32,7 @@ final class RootScope {
     private static final int NEW_DIRECTORY_MODE = 0755;
 
     private final Path root;
+    private final Map<List<String>, Path> found = new HashMap<>();
 
     RootScope(Path root) {
         this.root = root;
@@ -40,6 +47,21 @@ final class RootScope {
      * (mode 0755, as moby's MkdirAll) when {@code create}, else they are an error.
      */
     Path directory(String entry, List<String> parts, boolean create) throws IOException {
+        Path known = found.get(parts);
+        if (known != null) {
+            return known;
+        }
+        Path directory = resolve(entry, parts, create);
+        found.put(List.copyOf(parts), directory);
+        return directory;
+    }
+
+    /** Forgets the directories found so far; called before anything below the root is removed. */
+    void forget() {
+        found.clear();
+    }
+
+    private Path resolve(String entry, List<String> parts, boolean create) throws IOException {
         Deque<String> todo = new ArrayDeque<>(parts);
         List<String> done = new ArrayList<>();
         int links = 0;

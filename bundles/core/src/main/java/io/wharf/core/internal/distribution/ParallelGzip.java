@@ -23,6 +23,10 @@ import java.util.zip.Deflater;
  * blocks concatenate into one deflate stream; one gzip member with the CRC-32 and length of the
  * whole. The bytes depend only on the input and the level, never on the threads. A push compresses
  * its layers with it; a layer as big as the rest together no longer makes the other cores idle.
+ * <p>
+ * A block whose samples do not shrink at the fastest level (already compressed or random data) is
+ * stored rather than deflated: deflate would end up storing it too, after a slow search for matches
+ * that are not there.
  */
 final class ParallelGzip implements AutoCloseable {
 
@@ -33,7 +37,14 @@ final class ParallelGzip implements AutoCloseable {
     private final ExecutorService pool;
     private final int level;
     private final int readAhead;
+    private static final int SAMPLES = 4;
+    private static final int SAMPLE = 16 * 1024;
+    /** Compressed samples at least this share of their size mark a block as incompressible. */
+    private static final double INCOMPRESSIBLE = 0.98;
+
     private final ThreadLocal<Deflater> deflaters;
+    private final ThreadLocal<Deflater> storers = ThreadLocal.withInitial(() -> new Deflater(Deflater.NO_COMPRESSION, true));
+    private final ThreadLocal<Deflater> samplers = ThreadLocal.withInitial(() -> new Deflater(Deflater.BEST_SPEED, true));
 
     /** {@code threads} compressing threads (daemon threads, ended by {@link #close}), at {@code level}. */
     ParallelGzip(int threads, int level) {
@@ -64,7 +75,7 @@ final class ParallelGzip implements AutoCloseable {
 
     /** One block, deflated; the last one finishes the deflate stream. */
     private byte[] deflate(byte[] data, int length, byte[] dictionary, boolean last) {
-        Deflater d = deflaters.get();
+        Deflater d = incompressible(data, length) ? storers.get() : deflaters.get();
         d.reset();
         if (dictionary != null) {
             d.setDictionary(dictionary);
@@ -85,6 +96,25 @@ final class ParallelGzip implements AutoCloseable {
             } while (n == buf.length);
         }
         return out.toByteArray();
+    }
+
+    /** Whether samples spread over the block do not shrink when deflated at the fastest level. */
+    private boolean incompressible(byte[] data, int length) {
+        if (level == Deflater.NO_COMPRESSION || length < SAMPLES * SAMPLE) {
+            return false;
+        }
+        Deflater sampler = samplers.get();
+        byte[] out = new byte[SAMPLE + SAMPLE / 8];
+        long compressed = 0;
+        for (int i = 0; i < SAMPLES; i++) {
+            sampler.reset();
+            sampler.setInput(data, (int) ((long) (length - SAMPLE) * i / (SAMPLES - 1)), SAMPLE);
+            sampler.finish();
+            while (!sampler.finished()) {
+                compressed += sampler.deflate(out);
+            }
+        }
+        return compressed >= INCOMPRESSIBLE * SAMPLES * SAMPLE;
     }
 
     /** A block on its way: its compressed bytes to come and how many input bytes it holds. */

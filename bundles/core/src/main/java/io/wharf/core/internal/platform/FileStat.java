@@ -21,8 +21,14 @@ public record FileStat(int mode, long dev, long ino, long rdev, int nlink, long 
     private static final int S_IFDIR = 0040000;
     private static final int S_IFIFO = 0010000;
 
+    /**
+     * The attributes named, not "unix:*": that one also looks up the owner's and group's names,
+     * which reads /etc/passwd and /etc/group on every call.
+     */
+    private static final String ATTRIBUTES = "unix:mode,dev,ino,rdev,nlink,uid,gid,size,lastModifiedTime";
+
     public static FileStat of(Path path) throws IOException {
-        Map<String, Object> a = Files.readAttributes(path, "unix:*", LinkOption.NOFOLLOW_LINKS);
+        Map<String, Object> a = Files.readAttributes(path, ATTRIBUTES, LinkOption.NOFOLLOW_LINKS);
         return new FileStat((Integer) a.get("mode"), (Long) a.get("dev"), (Long) a.get("ino"), (Long) a.get("rdev"),
                 (Integer) a.get("nlink"), Integer.toUnsignedLong((Integer) a.get("uid")),
                 Integer.toUnsignedLong((Integer) a.get("gid")), (Long) a.get("size"), (FileTime) a.get("lastModifiedTime"));

@@ -85,6 +85,14 @@ class PushFormatsTest {
                     assertEquals((long) size, progress.getLast());
                 }
             }
+            // Random blocks are stored: they come back whole and barely grow.
+            byte[] noise = new byte[2 * block + 12345];
+            random.nextBytes(noise);
+            byte[] stored = readAll(gzip.compress(new ByteArrayInputStream(noise), p -> { }));
+            assertTrue(stored.length < noise.length + noise.length / 1000, "random data grew to " + stored.length);
+            try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(stored))) {
+                assertArrayEquals(noise, in.readAllBytes());
+            }
             // The dictionary keeps the ratio of one stream: repetitive data across many blocks stays small.
             byte[] text = "the same line, again and again\n".repeat(200_000).getBytes(StandardCharsets.UTF_8);
             assertTrue(readAll(gzip.compress(new ByteArrayInputStream(text), p -> { })).length < text.length / 100);

@@ -86,6 +86,15 @@ class LayerTarSecurityTest {
     }
 
     @Test
+    void directoryReplacedByASymlinkInTheSameLayerIsNotTrustedAsBefore() throws IOException {
+        // a/ is found (and remembered) for a/x, then becomes a link out of the root.
+        assertRefused(new TarBuilder().dir("a/").file("a/x", "x").symlink("a", outside.toString()).file("a/pwned", "x"),
+                "a/pwned");
+        assertRefused(new TarBuilder().dir("b/").file("b/x", "x").marker(".wh.b").symlink("b", "../outside")
+                .file("b/pwned", "x"), "b");
+    }
+
+    @Test
     void symlinkFromThisLayerClimbingOut() throws IOException {
         assertRefused(new TarBuilder().symlink("evil", "../outside"), "evil");
         assertRefused(new TarBuilder().dir("a/").symlink("a/evil", "../../outside"), "a/evil");
