@@ -5,14 +5,18 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
@@ -161,6 +165,22 @@ class ContainersTest {
             d.docker("stop", "-t", "1", "talker").ok();
             assertTrue(follow.waitFor(10, TimeUnit.SECONDS), "logs -f ends when the container stops");
             assertTrue(new String(follow.getInputStream().readAllBytes(), StandardCharsets.UTF_8).contains("more"));
+
+            // A follower whose client is killed while the container is quiet is let go, as dockerd does.
+            d.docker("run", "-d", "--name", "quiet", "busybox", "sleep", "60").ok();
+            Set<String> before = socketConnections(d);
+            Process quietFollow = new ProcessBuilder("docker", "-H", "unix://" + d.socket, "logs", "-f", "quiet")
+                    .redirectErrorStream(true).start();
+            Set<String> follower = new HashSet<>();
+            Eventually.await(Duration.ofSeconds(10), () -> {
+                follower.addAll(socketConnections(d));
+                follower.removeAll(before);
+                return !follower.isEmpty();
+            }, "logs -f connected");
+            quietFollow.destroyForcibly().waitFor();
+            Eventually.await(Duration.ofSeconds(5), () -> Collections.disjoint(socketConnections(d), follower),
+                    "the daemon closed the quiet follower's connection");
+            d.docker("rm", "-f", "quiet").ok();
 
             // docker attach (without stdin) streams what the container writes until it exits.
             d.docker("run", "-d", "--name", "chatty", "busybox", "sh", "-c",
@@ -516,5 +536,18 @@ class ContainersTest {
             Cli.Result r = Cli.run(Map.of(), List.of("/usr/bin/python3", py.toString(), d.socket.toString())).ok();
             assertEquals("0\nfrom docker-py\nto stderr\nfrom docker-py\nto stderr\n0\n", r.out());
         }
+    }
+
+    /** The daemon's ends of the connections open on its API socket: their inodes, as /proc/net/unix lists them. */
+    private static Set<String> socketConnections(WharfDaemon d) throws IOException {
+        Set<String> inodes = new HashSet<>();
+        for (String line : Files.readAllLines(Path.of("/proc/net/unix"))) {
+            String[] f = line.trim().split("\\s+");
+            // Num RefCount Protocol Flags Type St Inode Path; the listening socket has flag __SO_ACCEPTCON.
+            if (f.length == 8 && f[7].equals(d.socket.toString()) && !f[3].equals("00010000")) {
+                inodes.add(f[6]);
+            }
+        }
+        return inodes;
     }
 }

@@ -59,8 +59,9 @@ final class JettyApiHandler extends Handler.Abstract {
     private static void fail(Request request, ServerResponse resp, Throwable error) {
         if (resp.committed()) {
             // Part of the answer is out, so the connection is closed. A client that went away
-            // (docker run -d leaves its wait request behind) is not the daemon's error.
-            if (error instanceof IOException) {
+            // (docker run -d leaves its wait request behind; DisconnectWatch interrupts a quiet
+            // stream whose client left) is not the daemon's error.
+            if (error instanceof IOException || error instanceof InterruptedException) {
                 LOG.debug("{} {}: the client went away: {}", request.getMethod(), request.getHttpURI().getPathQuery(),
                         error.toString());
             } else {

@@ -29,6 +29,7 @@ final class ServerResponse implements ApiResponse {
     private final Callback callback;
     private boolean completed;
     private OutputStream stream;
+    private DisconnectWatch watch;
 
     ServerResponse(Response response, Callback callback) {
         this.response = response;
@@ -57,15 +58,13 @@ final class ServerResponse implements ApiResponse {
 
     @Override
     public void empty(int status) {
-        checkOpen();
-        completed = true;
+        complete();
         response.setStatus(status);
         response.write(true, null, callback);
     }
 
     private void send(int status, String contentType, byte[] body, boolean newline) {
-        checkOpen();
-        completed = true;
+        complete();
         response.setStatus(status);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
         // dockerd's JSON encoder ends every document with a newline; clients don't mind either way.
@@ -77,11 +76,16 @@ final class ServerResponse implements ApiResponse {
         response.write(true, buf.flip(), callback);
     }
 
-    /** A complete answer may still replace a stream that has sent nothing yet (an early error). */
-    private void checkOpen() {
+    /**
+     * Marks the answer complete before it is written. A complete answer may still replace a stream
+     * that has sent nothing yet (an early error).
+     */
+    private void complete() {
         if (completed || (stream != null && response.isCommitted())) {
             throw new IllegalStateException("the response was already written");
         }
+        completed = true;
+        stopWatch();
     }
 
     @Override
@@ -91,14 +95,14 @@ final class ServerResponse implements ApiResponse {
         }
         if (stream == null) {
             stream = Content.Sink.asOutputStream(response);
+            watch = DisconnectWatch.start(response.getRequest());
         }
         return stream;
     }
 
     @Override
     public void hijack(String contentType, HijackedSession session) {
-        checkOpen();
-        completed = true;
+        complete();
         Request request = response.getRequest();
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
         if (!request.getHeaders().contains(HttpHeader.UPGRADE)) {
@@ -134,6 +138,7 @@ final class ServerResponse implements ApiResponse {
         }
         completed = true;
         if (stream != null) {
+            stopWatch();
             try {
                 stream.close();
                 callback.succeeded();
@@ -149,7 +154,14 @@ final class ServerResponse implements ApiResponse {
     void abort(Throwable error) {
         if (!completed) {
             completed = true;
+            stopWatch();
             callback.failed(error);
+        }
+    }
+
+    private void stopWatch() {
+        if (watch != null) {
+            watch.stop();
         }
     }
 }
