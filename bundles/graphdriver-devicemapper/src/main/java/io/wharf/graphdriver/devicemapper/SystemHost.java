@@ -1,12 +1,13 @@
 package io.wharf.graphdriver.devicemapper;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 
 import io.wharf.core.spi.linux.Mounts;
 
@@ -15,8 +16,10 @@ final class SystemHost implements Host {
 
     @Override
     public Result exec(String... command) throws IOException {
-        Process p = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
-        CompletableFuture<String> stderr = CompletableFuture.supplyAsync(() -> read(p.getErrorStream()));
+        Process p = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+        // stderr is drained on a thread of its own, so that neither stream can fill up and stall the tool.
+        FutureTask<String> stderr = new FutureTask<>(() -> read(p.getErrorStream()));
+        Thread.ofVirtual().name("devmapper-stderr").start(stderr);
         String stdout = read(p.getInputStream());
         try {
             int exit = p.waitFor();
