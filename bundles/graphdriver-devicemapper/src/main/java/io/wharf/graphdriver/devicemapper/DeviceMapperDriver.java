@@ -124,21 +124,45 @@ final class DeviceMapperDriver implements GraphDriver {
         return m;
     }
 
-    /** Unmounts every layer (this run's, and any an earlier run left mounted), then shuts the device set down. */
+    /**
+     * Unmounts every layer (this run's, and any an earlier run left mounted), then shuts the device
+     * set down. A layer that cannot be released does not keep the others mounted: the first failure
+     * is thrown at the end, with the others suppressed in it.
+     */
     @Override
     public synchronized void cleanup() throws IOException {
         mountCounts.clear();
+        IOException failure = null;
         if (Files.isDirectory(mnt)) {
             try (Stream<Path> dirs = Files.list(mnt)) {
                 for (Path mountPoint : dirs.toList()) {
                     String id = mountPoint.getFileName().toString();
-                    if (host.isMountPoint(mountPoint) && devices.has(id)) {
-                        devices.unmount(id, mountPoint);
+                    try {
+                        if (host.isMountPoint(mountPoint) && devices.has(id)) {
+                            devices.unmount(id, mountPoint);
+                        }
+                    } catch (IOException e) {
+                        failure = first(failure, e);
                     }
                 }
             }
         }
-        devices.shutdown();
+        try {
+            devices.shutdown();
+        } catch (IOException e) {
+            failure = first(failure, e);
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    private static IOException first(IOException failure, IOException e) {
+        if (failure == null) {
+            return e;
+        }
+        failure.addSuppressed(e);
+        return failure;
     }
 
     private static String check(String id) {

@@ -192,13 +192,18 @@ final class DeviceSet {
 
     /**
      * Saves the set's state, deactivates every device of this set still active and removes a
-     * loop-lvm pool. The caller has unmounted the layers.
+     * loop-lvm pool. The caller has unmounted the layers; a device still busy (a lazily unmounted
+     * layer still in use) is logged and left, and then the pool is left too.
      */
     synchronized void shutdown() throws IOException {
         saveState();
         for (String name : dm.list("thin")) {
             if (name.startsWith(prefix + "-")) {
-                dm.remove(name);
+                try {
+                    dm.remove(name);
+                } catch (IOException e) {
+                    LOG.warn("devmapper: cannot deactivate {} at shutdown: {}", name, e.getMessage());
+                }
             }
         }
         pool.close();

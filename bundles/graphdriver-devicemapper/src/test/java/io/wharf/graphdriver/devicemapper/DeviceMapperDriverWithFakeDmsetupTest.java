@@ -106,6 +106,21 @@ class DeviceMapperDriverWithFakeDmsetupTest {
     }
 
     @Test
+    void aLayerStillBusyAtShutdownKeepsThePoolButTheOthersAreDeactivated() throws Exception {
+        driver.get(BASE);
+        driver.get(CHILD);
+        // Something else mounted CHILD's device too, e.g. a container's leftover: it cannot go.
+        Path elsewhere = Files.createDirectory(tempDir.resolve("elsewhere"));
+        fake.exec("mount", "-t", "ext4", "/dev/mapper/" + prefix + "-" + CHILD, elsewhere.toString());
+
+        IOException e = assertThrows(IOException.class, driver::cleanup);
+        assertTrue(e.getMessage().contains("Device or resource busy"), e.getMessage());
+        assertEquals(Set.of(prefix + "-pool", prefix + "-" + CHILD), fake.activeDevices(),
+                "every device that could go went; the busy one and its pool stay");
+        assertEquals(Set.of(elsewhere), fake.mountPoints(), "the driver's own mounts are gone");
+    }
+
+    @Test
     void metadataIsTheDevicesIdSizeAndName() throws Exception {
         assertEquals(Map.of("DeviceId", "3", "DeviceSize", "67108864", "DeviceName", prefix + "-" + CHILD),
                 driver.metadata(CHILD));
