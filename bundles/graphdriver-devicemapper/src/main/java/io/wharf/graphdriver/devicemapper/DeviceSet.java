@@ -331,7 +331,8 @@ final class DeviceSet {
             host.run(command("mkfs.xfs", options.mkfsArgs(), dev));
             return;
         }
-        Host.Result r = host.exec(command("mkfs.ext4", options.mkfsArgs(), "-E", "nodiscard,lazy_itable_init=0,lazy_journal_init=0", dev));
+        Host.Result r = host.exec(command("mkfs.ext4", options.mkfsArgs(), "-E",
+                "nodiscard,lazy_itable_init=0,lazy_journal_init=0", dev));
         if (r.exitCode() != 0) {
             // e2fsprogs before 1.42.7 do not know lazy_journal_init.
             host.run(command("mkfs.ext4", options.mkfsArgs(), "-E", "nodiscard,lazy_itable_init=0", dev));
@@ -485,15 +486,15 @@ final class DeviceSet {
         ThinPool.Usage u = pool.usage();
         long minData = Math.max(1, u.dataTotal() * options.minFreeSpacePercent() / 100);
         if (u.dataTotal() - u.dataUsed() < minData) {
-            throw new IOException("devmapper: Thin Pool has " + (u.dataTotal() - u.dataUsed()) + " free data blocks which is "
-                    + "less than minimum required " + minData + " free data blocks. Create more free space in thin pool or "
-                    + "use dm.min_free_space option to change behavior");
+            throw new IOException("devmapper: Thin Pool has " + (u.dataTotal() - u.dataUsed()) + " free data blocks "
+                    + "which is less than minimum required " + minData + " free data blocks. Create more free space in "
+                    + "thin pool or use dm.min_free_space option to change behavior");
         }
         long minMetadata = Math.max(1, u.metadataTotal() * options.minFreeSpacePercent() / 100);
         if (u.metadataTotal() - u.metadataUsed() < minMetadata) {
-            throw new IOException("devmapper: Thin Pool has " + (u.metadataTotal() - u.metadataUsed()) + " free metadata "
-                    + "blocks which is less than minimum required " + minMetadata + " free metadata blocks. Create more free "
-                    + "metadata space in thin pool or use dm.min_free_space option to change behavior");
+            throw new IOException("devmapper: Thin Pool has " + (u.metadataTotal() - u.metadataUsed()) + " free "
+                    + "metadata blocks which is less than minimum required " + minMetadata + " free metadata blocks. "
+                    + "Create more free metadata space in thin pool or use dm.min_free_space option to change behavior");
         }
     }
 

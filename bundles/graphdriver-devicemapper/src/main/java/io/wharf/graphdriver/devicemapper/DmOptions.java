@@ -26,22 +26,13 @@ record DmOptions(long baseSize, boolean baseSizeGiven, long loopDataSize, long l
         List<String> mkfsArgs, String mountOptions, String thinPoolDevice, long blockSizeSectors, boolean blkDiscard,
         int minFreeSpacePercent) {
 
-    static final long GiB = 1L << 30;
+    private static final long GiB = 1L << 30;
     private static final long MIN_BLOCK = 64 << 10;
     private static final long MAX_BLOCK = GiB;
 
-    /** dockerd options that Wharf knows but does not implement; giving one declines the driver, saying why. */
-    private static final Map<String, String> NOT_IMPLEMENTED = Map.ofEntries(
-            Map.entry("dm.datadev", "dm.datadev and dm.metadatadev are deprecated in dockerd; give a thin pool with dm.thinpooldev"),
-            Map.entry("dm.metadatadev", "dm.datadev and dm.metadatadev are deprecated in dockerd; give a thin pool with dm.thinpooldev"),
-            Map.entry("dm.xfs_nospace_max_retries", "dm.xfs_nospace_max_retries is not implemented by Wharf"),
-            Map.entry("dm.libdm_log_level", "dm.libdm_log_level has no effect: Wharf drives device-mapper with dmsetup, not libdevmapper"),
-            Map.entry("dm.directlvm_device", "direct-lvm set-up (dm.directlvm_device) is not implemented by Wharf; set up a thin pool with LVM and give it with dm.thinpooldev"),
-            Map.entry("dm.directlvm_device_force", "direct-lvm set-up (dm.directlvm_device_force) is not implemented by Wharf"),
-            Map.entry("dm.thinp_percent", "direct-lvm set-up (dm.thinp_percent) is not implemented by Wharf"),
-            Map.entry("dm.thinp_metapercent", "direct-lvm set-up (dm.thinp_metapercent) is not implemented by Wharf"),
-            Map.entry("dm.thinp_autoextend_threshold", "direct-lvm set-up (dm.thinp_autoextend_threshold) is not implemented by Wharf"),
-            Map.entry("dm.thinp_autoextend_percent", "direct-lvm set-up (dm.thinp_autoextend_percent) is not implemented by Wharf"));
+    /** dockerd's direct-lvm options, which make an LVM thin pool on a block device. */
+    private static final Set<String> DIRECT_LVM = Set.of("dm.directlvm_device", "dm.directlvm_device_force",
+            "dm.thinp_percent", "dm.thinp_metapercent", "dm.thinp_autoextend_threshold", "dm.thinp_autoextend_percent");
 
     /** Options that only switch on what Wharf does not do: "false" is what it does anyway. */
     private static final Set<String> ONLY_FALSE = Set.of("dm.use_deferred_removal", "dm.use_deferred_deletion");
@@ -80,12 +71,13 @@ record DmOptions(long baseSize, boolean baseSizeGiven, long loopDataSize, long l
                 }
                 case "dm.mkfsarg" -> mkfsArgs = List.of(value);
                 case "dm.mountopt" -> mountOptions = value;
-                case "dm.thinpooldev" -> thinPool = value.startsWith("/dev/mapper/") ? value.substring("/dev/mapper/".length()) : value;
+                case "dm.thinpooldev" -> thinPool = value.startsWith("/dev/mapper/")
+                        ? value.substring("/dev/mapper/".length()) : value;
                 case "dm.blocksize" -> {
                     long bytes = Units.parseBytes(key, value);
                     if (bytes < MIN_BLOCK || bytes > MAX_BLOCK || bytes % MIN_BLOCK != 0) {
-                        throw new IllegalArgumentException("devmapper: dm.blocksize must be a multiple of 64K between 64K and 1G, not "
-                                + value);
+                        throw new IllegalArgumentException(
+                                "devmapper: dm.blocksize must be a multiple of 64K between 64K and 1G, not " + value);
                     }
                     blockSize = bytes;
                 }
@@ -95,21 +87,34 @@ record DmOptions(long baseSize, boolean baseSizeGiven, long loopDataSize, long l
                 default -> {
                     if (ONLY_FALSE.contains(key)) {
                         if (bool(key, value)) {
-                            throw new NotSupportedException(key + "=true is not implemented by Wharf: it removes and deletes "
-                                    + "devices at once");
+                            throw new NotSupportedException(key + "=true is not implemented by Wharf: it removes "
+                                    + "and deletes devices at once");
                         }
-                    } else if (NOT_IMPLEMENTED.containsKey(key)) {
-                        throw new NotSupportedException(NOT_IMPLEMENTED.get(key));
                     } else {
-                        throw new IllegalArgumentException("devmapper: Unknown option " + key);
+                        throw new NotSupportedException(notImplemented(key));
                     }
                 }
             }
         }
         // As dockerd: discarding is worth its cost only to give space back to loop-lvm's sparse file.
         boolean discard = blkDiscard != null ? blkDiscard : thinPool.isEmpty();
-        return new DmOptions(baseSize, baseSizeGiven, loopDataSize, loopMetadataSize, fs, mkfsArgs, mountOptions, thinPool,
-                blockSize >> 9, discard, minFree);
+        return new DmOptions(baseSize, baseSizeGiven, loopDataSize, loopMetadataSize, fs, mkfsArgs, mountOptions,
+                thinPool, blockSize >> 9, discard, minFree);
+    }
+
+    /** Why a dockerd option Wharf does not implement declines the driver; an option dockerd does not know is refused. */
+    private static String notImplemented(String key) {
+        if (DIRECT_LVM.contains(key)) {
+            return "direct-lvm set-up (" + key + ") is not implemented by Wharf; set up an LVM thin pool and give it "
+                    + "with dm.thinpooldev";
+        }
+        return switch (key) {
+            case "dm.datadev", "dm.metadatadev" -> key + " is deprecated in dockerd and not implemented by Wharf; give a "
+                    + "thin pool with dm.thinpooldev";
+            case "dm.xfs_nospace_max_retries" -> key + " is not implemented by Wharf";
+            case "dm.libdm_log_level" -> key + " has no effect: Wharf drives device-mapper with dmsetup, not libdevmapper";
+            default -> throw new IllegalArgumentException("devmapper: Unknown option " + key);
+        };
     }
 
     boolean loopLvm() {

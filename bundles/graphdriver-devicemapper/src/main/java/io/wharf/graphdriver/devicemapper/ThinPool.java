@@ -33,7 +33,8 @@ final class ThinPool {
                 return new Usage(Long.parseLong(status[3]), Long.parseLong(meta[0]), Long.parseLong(meta[1]),
                         Long.parseLong(data[0]), Long.parseLong(data[1]), Long.parseLong(status[1]));
             } catch (RuntimeException e) {
-                throw new IOException("devmapper: cannot read the status of pool " + name + ": " + String.join(" ", status), e);
+                throw new IOException("devmapper: cannot read the status of pool " + name + ": "
+                        + String.join(" ", status), e);
             }
         }
     }
@@ -63,7 +64,8 @@ final class ThinPool {
         if (!options.loopLvm()) {
             String given = options.thinPoolDevice();
             if (!dm.exists(given)) {
-                throw new IOException("devmapper: the thin pool " + Dmsetup.devPath(given) + " (dm.thinpooldev) does not exist");
+                throw new IOException("devmapper: the thin pool " + Dmsetup.devPath(given)
+                        + " (dm.thinpooldev) does not exist");
             }
             Usage.parse(given, dm.status(given));
             String[] table = dm.table(given);
