@@ -217,8 +217,28 @@ final class Overlay2Driver implements GraphDriver, DiffDriver {
         mountCounts.clear();
     }
 
+    /**
+     * Whether {@code parent} is the layer's own parent, whose difference its diff directory holds;
+     * against any other layer the differences are computed as the naive driver does, as moby's.
+     */
+    private boolean isParent(String id, String parent) throws IOException {
+        Path lower = layerDir(id).resolve("lower");
+        if (parent == null || parent.isEmpty()) {
+            return !Files.exists(lower);
+        }
+        if (!Files.exists(lower)) {
+            return false;
+        }
+        String nearest = Files.readString(lower).trim().split(":")[0];
+        return nearest.equals(LINK_DIR + "/" + Files.readString(layerDir(parent).resolve("link")).trim());
+    }
+
     @Override
     public void diff(String id, String parent, OutputStream out) throws IOException {
+        if (!isParent(id, parent)) {
+            naive.diff(id, parent, out);
+            return;
+        }
         LayerTar.write(layerDir(id).resolve("diff"), out, WhiteoutFormat.OVERLAY);
     }
 
@@ -229,11 +249,17 @@ final class Overlay2Driver implements GraphDriver, DiffDriver {
 
     @Override
     public long applyDiff(String id, String parent, InputStream diff) throws IOException {
+        if (!isParent(id, parent)) {
+            return naive.applyDiff(id, parent, diff);
+        }
         return LayerTar.apply(diff, layerDir(id).resolve("diff"), WhiteoutFormat.OVERLAY);
     }
 
     @Override
     public long diffSize(String id, String parent) throws IOException {
+        if (!isParent(id, parent)) {
+            return naive.diffSize(id, parent);
+        }
         try (Stream<Path> walk = Files.walk(layerDir(id).resolve("diff"))) {
             return walk.filter(p -> Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)).mapToLong(p -> {
                 try {

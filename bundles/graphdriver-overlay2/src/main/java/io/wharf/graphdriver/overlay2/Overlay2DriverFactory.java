@@ -13,6 +13,7 @@ import io.wharf.core.spi.graphdriver.GraphDriver;
 import io.wharf.core.spi.graphdriver.GraphDriverFactory;
 import io.wharf.core.spi.graphdriver.NotSupportedException;
 import io.wharf.core.spi.linux.DirectoryEntries;
+import io.wharf.core.spi.linux.Trees;
 
 /**
  * Offers overlay2 where dockerd would: the kernel has overlayfs, the backing filesystem is one
@@ -39,18 +40,28 @@ public final class Overlay2DriverFactory implements GraphDriverFactory {
         if (!Files.readString(Path.of("/proc/filesystems")).contains("\toverlay\n")) {
             throw new NotSupportedException("the kernel does not support overlay filesystem");
         }
+        boolean fresh = !Files.exists(home);
         Files.createDirectories(home.resolve(Overlay2Driver.LINK_DIR));
-        Files.setPosixFilePermissions(home, PosixFilePermissions.fromString("rwx--x--x"));
-        String backing = Files.getFileStore(home).type();
-        if (UNSUPPORTED_BACKING.contains(backing) || backing.startsWith("fuse")) {
-            throw new NotSupportedException("'overlay2' is not supported over " + backing);
+        try {
+            Files.setPosixFilePermissions(home, PosixFilePermissions.fromString("rwx--x--x"));
+            String backing = Files.getFileStore(home).type();
+            if (UNSUPPORTED_BACKING.contains(backing) || backing.startsWith("fuse")) {
+                throw new NotSupportedException("'overlay2' is not supported over " + backing);
+            }
+            if (!DirectoryEntries.supportsDType(home)) {
+                throw new NotSupportedException("overlay2: the backing " + backing
+                        + " filesystem is formatted without d_type support, which leads to incorrect behavior");
+            }
+            Overlay2Driver driver = new Overlay2Driver(home, backing);
+            driver.checkMultipleLowers();
+            return driver;
+        } catch (NotSupportedException | IOException | RuntimeException e) {
+            // A home made only to be checked is no prior state: left behind, it would make the next
+            // start choose overlay2 as the driver already in use.
+            if (fresh) {
+                Trees.delete(home);
+            }
+            throw e;
         }
-        if (!DirectoryEntries.supportsDType(home)) {
-            throw new NotSupportedException("overlay2: the backing " + backing
-                    + " filesystem is formatted without d_type support, which leads to incorrect behavior");
-        }
-        Overlay2Driver driver = new Overlay2Driver(home, backing);
-        driver.checkMultipleLowers();
-        return driver;
     }
 }

@@ -548,6 +548,25 @@ public abstract class GraphDriverConformance {
         assertEquals(bytes("from base") + bytes("nested"), diffDriver().diffSize(base, null));
     }
 
+    @Test
+    void diffAgainstAnAncestorHoldsEveryLayerBetween() throws Exception {
+        String base = id("base");
+        layerWithFiles(base, null, Map.of("a", "from base"));
+        String middle = id("middle");
+        layerWithFiles(middle, base, Map.of("b", "from middle"));
+        String top = id("top");
+        layerWithFiles(top, middle, Map.of("c", "from top"));
+
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        diffDriver().diff(top, base, out);
+        Set<String> names = new TreeSet<>();
+        for (LayerTarBuilder.Read r : LayerTarBuilder.read(out.toByteArray())) {
+            names.add(r.entry().getName().replaceFirst("^\\./", "").replaceFirst("/$", ""));
+        }
+        assertEquals(new TreeSet<>(List.of("b", "c")), names);
+        assertEquals(bytes("from middle") + bytes("from top"), diffDriver().diffSize(top, base));
+    }
+
     // ----------------------------------------------------------------- helpers
 
     /** A layer ID as the daemon makes them: 64 hex digits (here the SHA-256 of {@code name}). */
@@ -559,7 +578,6 @@ public abstract class GraphDriverConformance {
         }
     }
 
-    /** Creates a layer and writes {@code files} (relative path to content) into it through get/put. */
     /** Work on a layer's mounted directory. */
     @FunctionalInterface
     protected interface MountedWork {
@@ -576,6 +594,7 @@ public abstract class GraphDriverConformance {
         }
     }
 
+    /** Creates a layer and writes {@code files} (relative path to content) into it through get/put. */
     protected final void layerWithFiles(String id, String parent, Map<String, String> files) throws IOException {
         driver.create(id, parent);
         inMount(id, dir -> {
