@@ -303,6 +303,12 @@ class NetworksTest {
 
     @Test
     void defaultAddressPoolsGiveTheSubnetsAndIptablesFalseMakesNoRule() throws Exception {
+        // With --iptables=false the host's firewall is the administrator's. The FORWARD policy DROP
+        // that a daemon with iptables leaves (dockerd's, and so Wharf's), with br_netfilter's
+        // bridge-nf-call-iptables on, drops traffic inside a bridge too, for dockerd as for Wharf:
+        // the test opens the policy for its duration and puts back what it found.
+        String policy = forwardPolicy();
+        Cli.run(Map.of(), List.of("iptables", "-P", "FORWARD", "ACCEPT")).ok();
         String rulesBefore = iptablesSave();
         try (WharfDaemon d = daemon("--default-address-pool", "base=10.126.0.0/16,size=24", "--iptables=false",
                 "--ip-masq=false")) {
@@ -315,7 +321,15 @@ class NetworksTest {
             assertEquals(rulesBefore, iptablesSave(), "--iptables=false: the daemon made no rule");
             d.docker("rm", "-f", "web").ok();
             d.docker("network", "rm", "pooled").ok();
+        } finally {
+            Cli.run(Map.of(), List.of("iptables", "-P", "FORWARD", policy)).ok();
         }
+    }
+
+    /** The policy of the filter table's FORWARD chain: its "-P FORWARD POLICY" line. */
+    private static String forwardPolicy() throws Exception {
+        return Cli.run(Map.of(), List.of("iptables", "-S", "FORWARD")).ok().out().lines()
+                .filter(l -> l.startsWith("-P FORWARD ")).findFirst().orElseThrow().substring("-P FORWARD ".length()).strip();
     }
 
     @Test

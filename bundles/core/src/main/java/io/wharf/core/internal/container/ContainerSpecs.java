@@ -1,5 +1,6 @@
 package io.wharf.core.internal.container;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
@@ -23,8 +24,11 @@ final class ContainerSpecs {
 
     /** The cgroup every container's cgroup is made under unless --cgroup-parent or the container names another. */
     static final String CGROUP_PARENT = "/wharf";
-    /** tini, as Debian's tini package installs it for Docker. */
-    static final Path INIT_BINARY = Path.of("/usr/bin/docker-init");
+    /**
+     * Debian's tini package installs tini-static; its docker.io package only adds the symlink
+     * docker-init to it. A static binary, since it is bind-mounted into containers of any libc.
+     */
+    private static final Path DEBIAN_TINI = Path.of("/usr/bin/tini-static");
 
     private final SpecPlatform platform;
     private final OciSpecBuilder builder;
@@ -45,8 +49,23 @@ final class ContainerSpecs {
         String init = config.string("init-path");
         List<HostConfig.Ulimit> ulimits = config.list("default-ulimits").stream().map(ContainerSettings::parseUlimit).toList();
         return new ContainerSpecs(SpecPlatform.ofHost(parent.isEmpty() ? CGROUP_PARENT : parent,
-                init.isEmpty() ? INIT_BINARY : Path.of(init), config.bool("init"), config.bool("no-new-privileges"),
+                init.isEmpty() ? defaultInitBinary() : Path.of(init), config.bool("init"), config.bool("no-new-privileges"),
                 ulimits), Sizes.parse(config.string("default-shm-size"), Sizes.BINARY));
+    }
+
+    /**
+     * dockerd's default init: docker-init looked up in PATH; failing that, the tini it links to.
+     * Null when neither is there, so that a container asking for an init gets dockerd's error.
+     */
+    private static Path defaultInitBinary() {
+        String path = System.getenv("PATH");
+        for (String dir : (path == null ? "" : path).split(":")) {
+            Path candidate = Path.of(dir.isEmpty() ? "." : dir, "docker-init");
+            if (Files.isExecutable(candidate)) {
+                return candidate;
+            }
+        }
+        return Files.isExecutable(DEBIAN_TINI) ? DEBIAN_TINI : null;
     }
 
     /** --default-shm-size: the /dev/shm of containers that do not set their own. */
