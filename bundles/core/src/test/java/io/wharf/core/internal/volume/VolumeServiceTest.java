@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -101,7 +100,7 @@ class VolumeServiceTest {
     void createIsPersistedAndSurvivesARestart() throws Exception {
         VolumeService.View v = service.create("data", "local", Map.of("k", "v"), Map.of("team", "a"));
         assertEquals("/mem/local/data", v.mountpoint());
-        assertTrue(Files.exists(root.resolve("_metadata/data.json")));
+        assertEquals("local", new VolumeStore(root).get("data").driver());
         assertTrue(events.stream().anyMatch(e -> e.action().equals("create") && e.actorId().equals("data")));
 
         VolumeService reopened = open();
@@ -164,7 +163,7 @@ class VolumeServiceTest {
         assertEquals(List.of("data"), names(reopened.list(Filters.parse("{\"dangling\":[\"true\"]}"), new ArrayList<>())));
         reopened.remove("data", false);
         assertTrue(local.volumes.isEmpty());
-        assertTrue(Files.notExists(root.resolve("_metadata/data.json")));
+        assertEquals(null, new VolumeStore(root).get("data"));
         assertThrows(NotFoundException.class, () -> reopened.remove("data", false));
         reopened.remove("data", true);
     }
@@ -228,7 +227,7 @@ class VolumeServiceTest {
         local.create("orphan", Map.of());
         assertEquals(List.of("orphan"), names(list(null)));
         assertEquals("local", service.get("orphan").driver());
-        assertTrue(Files.exists(root.resolve("_metadata/orphan.json")));
+        assertEquals("local", new VolumeStore(root).get("orphan").driver(), "adopted: kept from now on");
     }
 
     @Test
