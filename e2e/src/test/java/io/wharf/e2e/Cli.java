@@ -52,14 +52,7 @@ final class Cli {
 
     /** Runs {@code cmd} with {@code input} as its stdin, closed after it. */
     static Result run(Map<String, String> env, List<String> cmd, byte[] input) throws Exception {
-        ProcessBuilder pb = new ProcessBuilder(cmd);
-        pb.environment().remove("DOCKER_HOST");
-        pb.environment().remove("DOCKER_CONTEXT");
-        pb.environment().remove("DOCKER_TLS_VERIFY");
-        pb.environment().remove("DOCKER_CERT_PATH");
-        pb.environment().put("DOCKER_CONFIG", CONFIG.toString());
-        pb.environment().putAll(env);
-        Process p = pb.start();
+        Process p = builder(env, cmd).start();
         try (var stdin = p.getOutputStream()) {
             stdin.write(input);
         }
@@ -70,6 +63,27 @@ final class Cli {
             throw new AssertionError(String.join(" ", cmd) + " did not finish within 120 s");
         }
         return new Result(p.exitValue(), out.get(), err.get());
+    }
+
+    /**
+     * Starts the docker CLI against {@code host} without waiting for it, its stderr merged into its
+     * stdout: for a test that acts while the command runs.
+     */
+    static Process start(String host, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of("docker", "-H", host));
+        cmd.addAll(List.of(args));
+        return builder(Map.of(), cmd).redirectErrorStream(true).start();
+    }
+
+    private static ProcessBuilder builder(Map<String, String> env, List<String> cmd) {
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().remove("DOCKER_HOST");
+        pb.environment().remove("DOCKER_CONTEXT");
+        pb.environment().remove("DOCKER_TLS_VERIFY");
+        pb.environment().remove("DOCKER_CERT_PATH");
+        pb.environment().put("DOCKER_CONFIG", CONFIG.toString());
+        pb.environment().putAll(env);
+        return pb;
     }
 
     private static CompletableFuture<String> read(InputStream in) {

@@ -5,15 +5,21 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -26,7 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
  * `docker pull` with the real docker CLI from Debian's docker-registry on 127.0.0.1, which the
  * test starts and fills through the registry API: by tag and by digest, RepoTags and RepoDigests,
  * "Image is up to date", a missing tag, a platform from an OCI index, a corrupted blob, two pulls
- * at once, Basic authentication, and a container run from the pulled image.
+ * at once, a pull cut off by a daemon kill, Basic authentication, and a container run from the
+ * pulled image.
  */
 class PullTest {
 
@@ -136,9 +143,7 @@ class PullTest {
         assertEquals("", d.docker("images", "-q", registry.host() + "/test/corrupt").ok().out().trim());
         assertTrue(d.docker("inspect", corrupt.imageId()).exitCode() != 0);
         assertEquals(layersBefore, list(layerdb));
-        try (Stream<Path> tmp = Files.list(d.dataRoot.resolve("tmp"))) {
-            assertEquals(List.of(), tmp.filter(p -> p.getFileName().toString().startsWith("pull-")).toList());
-        }
+        assertEquals(List.of(), downloads(d));
     }
 
     /** Two clients pulling the same image at the same time: both succeed, each layer is fetched once. */
@@ -172,6 +177,92 @@ class PullTest {
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * A pull cut off by a kill -9 of the daemon once its first layer is in and the others are still
+     * downloading (through a proxy that slows the registry down to seconds): after a restart on the
+     * same roots the image is not there, only whole layers are, no download is left behind, and a
+     * second pull completes with the layers already in.
+     */
+    @Test
+    void pullInterruptedByADaemonKill() throws Exception {
+        assumeTrue(Files.isExecutable(LocalRegistry.BINARY), "docker-registry is not installed");
+        List<byte[]> layers = new ArrayList<>(List.of(Files.readAllBytes(TestImages.busyboxRootfs(dir))));
+        for (int i = 0; i < 4; i++) {
+            byte[] content = random(8_000_000, 300 + i);
+            String name = "data/" + i + ".bin";
+            layers.add(TestImages.tar(out -> {
+                TestImages.dir(out, "data/");
+                TestImages.file(out, name, content, 0644);
+            }));
+        }
+        try (LocalRegistry registry = LocalRegistry.start(dir.resolve("registry"), null, null, null);
+                SlowProxy proxy = SlowProxy.start(registry.port, 4_000_000);
+                WharfDaemon d = new WharfDaemon(dir.resolve("daemon")).start("--storage-driver", "vfs")) {
+            Pushed image = push(registry, "test/killed", "1", "amd64", DOCKER_MANIFEST, layers);
+            String ref = "127.0.0.1:" + proxy.port() + "/test/killed:1";
+            Path layerdb = d.dataRoot.resolve("image/vfs/layerdb");
+
+            Process pull = Cli.start("unix://" + d.socket, "pull", ref);
+            StringBuffer output = new StringBuffer();
+            CompletableFuture<Void> reading = CompletableFuture.runAsync(() -> {
+                try (BufferedReader in = new BufferedReader(new InputStreamReader(pull.getInputStream(),
+                        StandardCharsets.UTF_8))) {
+                    in.lines().forEach(line -> output.append(line).append('\n'));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+            String atKill;
+            try {
+                Eventually.await(Duration.ofSeconds(60), () -> output.toString().contains("Pull complete"),
+                        "a first layer of " + ref + " pulled");
+                atKill = output.toString();
+                assertTrue(!downloads(d).isEmpty(), atKill);
+                d.kill();
+                reading.get(30, TimeUnit.SECONDS);
+                assertTrue(pull.waitFor(30, TimeUnit.SECONDS), "docker pull ended with the daemon");
+            } finally {
+                pull.destroyForcibly();
+            }
+            // Cut off mid-pull: some layer was still downloading, and the image was never stored.
+            assertTrue(count(atKill, "Download complete") < layers.size(), atKill);
+            assertTrue(!output.toString().contains("Digest: "), output.toString());
+            assertNotEquals(0, pull.exitValue(), output.toString());
+
+            d.start("--storage-driver", "vfs");
+            assertEquals("", d.docker("images", "-a", "-q").ok().out().trim());
+            assertNotEquals(0, d.docker("inspect", image.imageId()).exitCode());
+            assertEquals(List.of(), downloads(d));
+            assertEquals(List.of(), list(layerdb.resolve("tmp")));
+            // The layers kept are whole: each has its driver layer, and no driver layer is without one.
+            List<String> kept = list(layerdb.resolve("sha256"));
+            assertTrue(!kept.isEmpty() && kept.size() < layers.size(), kept.toString());
+            List<String> cacheIds = new ArrayList<>();
+            for (String chain : kept) {
+                cacheIds.add(Files.readString(layerdb.resolve("sha256").resolve(chain).resolve("cache-id")).trim());
+            }
+            assertEquals(cacheIds.stream().sorted().toList(), list(d.dataRoot.resolve("vfs/dir")));
+
+            Cli.Result second = d.docker("pull", ref).ok();
+            assertEquals(kept.size(), count(second.out(), ": Already exists"), second.out());
+            assertTrue(second.out().contains("Status: Downloaded newer image for " + ref), second.out());
+            assertEquals(image.imageId(), d.inspect("{{.Id}}", ref));
+            List<String> all = list(layerdb.resolve("sha256"));
+            assertEquals(layers.size(), all.size());
+            assertTrue(all.containsAll(kept), all.toString());
+            assertEquals("0.bin\n1.bin\n2.bin\n3.bin", d.docker("run", "--rm", ref, "ls", "/data").ok().out().trim());
+        }
+    }
+
+    /** The blobs being downloaded, or left behind, in the daemon's tmp directory. */
+    private static List<String> downloads(WharfDaemon d) throws Exception {
+        return list(d.dataRoot.resolve("tmp")).stream().filter(f -> f.startsWith("pull-")).toList();
+    }
+
+    private static int count(String text, String literal) {
+        return (int) Pattern.compile(Pattern.quote(literal)).matcher(text).results().count();
     }
 
     @Test
