@@ -91,6 +91,35 @@ class StartupTest {
     }
 
     @Test
+    void registryMirrorIsAHostAloneAtStartAndOnReload() throws Exception {
+        WharfDaemon d = new WharfDaemon(dir);
+        Files.writeString(d.configFile(), "{}\n");
+        String withPath = "http://127.0.0.1:5000/hub";
+        Cli.Result flag = wharfd(d, "--registry-mirror", withPath);
+        assertEquals(1, flag.exitCode(), flag.out());
+        assertTrue(flag.out().contains("invalid argument \"" + withPath + "\" for \"--registry-mirror\" flag: invalid "
+                + "mirror: path, query, or fragment at end of the URI \"" + withPath + "\""), flag.out());
+
+        Files.writeString(d.configFile(), "{\"registry-mirrors\": [\"https://bob:s3cret@mirror.example\"]}\n");
+        Cli.Result file = wharfd(d);
+        assertEquals(1, file.exitCode(), file.out());
+        assertTrue(file.out().contains("invalid mirror: username/password not allowed in URI "
+                + "\"https://bob:xxxxx@mirror.example\""), file.out());
+        assertTrue(!file.out().contains("s3cret"), file.out());
+
+        Files.writeString(d.configFile(), "{\"registry-mirrors\": [\"https://mirror.example\"]}\n");
+        try (WharfDaemon running = d.start()) {
+            Files.writeString(d.configFile(), "{\"registry-mirrors\": [\"https://mirror.example/hub\"]}\n");
+            running.signal("HUP");
+            // The log quotes its message as logrus does: the quotes in it are escaped.
+            Eventually.await(Duration.ofSeconds(10), () -> running.logText().contains("invalid mirror: path, query, or "
+                    + "fragment at end of the URI \\\"https://mirror.example/hub\\\""), "the reload refused");
+            assertEquals("[\"https://mirror.example/\"]",
+                    running.docker("info", "--format", "{{json .RegistryConfig.Mirrors}}").ok().out().trim());
+        }
+    }
+
+    @Test
     void stalePidfileIsReplacedAndDirectoriesGetTheirModes() throws Exception {
         WharfDaemon d = new WharfDaemon(dir);
         Files.writeString(d.pidFile, "999999999\n");

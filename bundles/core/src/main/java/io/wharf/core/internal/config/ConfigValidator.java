@@ -3,6 +3,7 @@ package io.wharf.core.internal.config;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 
 import io.wharf.core.internal.container.spec.ContainerSettings;
@@ -116,7 +117,10 @@ final class ConfigValidator {
         }
     }
 
-    /** moby's registry.ValidateMirror: an http or https URL, written with a trailing slash. */
+    /**
+     * moby's registry.ValidateMirror: an http or https URL of a host alone (no path, query,
+     * fragment or user), written with a trailing slash.
+     */
     static String validateMirror(String mirror) throws ConfigException {
         java.net.URI uri;
         try {
@@ -124,16 +128,22 @@ final class ConfigValidator {
         } catch (java.net.URISyntaxException e) {
             throw new ConfigException("invalid mirror: \"" + mirror + "\" is not a valid URI");
         }
-        String scheme = uri.getScheme() == null ? "" : uri.getScheme();
+        // Go's url.Parse lowercases the scheme.
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(java.util.Locale.ROOT);
         if (!scheme.equals("http") && !scheme.equals("https")) {
             throw new ConfigException("invalid mirror: unsupported scheme \"" + scheme + "\" in \"" + mirror + "\"");
         }
-        if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
-            throw new ConfigException("invalid mirror: query or fragment at end of the URI \"" + mirror + "\"");
+        String path = uri.getPath() == null ? "" : uri.getPath();
+        if ((!path.isEmpty() && !path.equals("/")) || !Objects.toString(uri.getRawQuery(), "").isEmpty()
+                || !Objects.toString(uri.getRawFragment(), "").isEmpty()) {
+            throw new ConfigException("invalid mirror: path, query, or fragment at end of the URI \"" + mirror + "\"");
         }
-        if (uri.getRawUserInfo() != null) {
+        String userInfo = uri.getRawUserInfo();
+        if (userInfo != null) {
+            // As dockerd, the password is not shown.
+            String user = userInfo.contains(":") ? userInfo.substring(0, userInfo.indexOf(':')) : userInfo;
             throw new ConfigException("invalid mirror: username/password not allowed in URI \""
-                    + mirror.replace(uri.getRawUserInfo() + "@", "") + "\"");
+                    + mirror.replace(userInfo + "@", user + ":xxxxx@") + "\"");
         }
         if (uri.getHost() == null) {
             throw new ConfigException("invalid mirror: \"" + mirror + "\" names no host");

@@ -86,11 +86,25 @@ public final class DaemonCommandLine {
                 values.put(d.key(), v instanceof List<?> l ? List.copyOf(l) : v);
             }
         }
+        checkMirrors(values);
         boolean configGiven = pr.hasMatchedOption(CONFIG_FILE_FLAG);
         Path configFile = Path.of(configGiven ? pr.matchedOptionValue(CONFIG_FILE_FLAG, "")
                 : Directives.DEFAULT_CONFIG_FILE);
         return new DaemonCommandLine(values, configFile, configGiven, pr.isUsageHelpRequested(),
                 pr.isVersionHelpRequested(), cl.getUsageMessage());
+    }
+
+    /** dockerd's --registry-mirror validates each value as pflag parses it, and says which one failed. */
+    @SuppressWarnings("unchecked")
+    private static void checkMirrors(Map<String, Object> values) throws ConfigException {
+        for (String mirror : (List<String>) values.getOrDefault("registry-mirrors", List.of())) {
+            try {
+                ConfigValidator.validateMirror(mirror);
+            } catch (ConfigException e) {
+                throw new ConfigException("invalid argument \"" + mirror + "\" for \"--registry-mirror\" flag: "
+                        + e.getMessage() + "\nSee 'wharfd --help'.");
+            }
+        }
     }
 
     private static String longName(picocli.CommandLine.Model.ArgSpec arg) {
