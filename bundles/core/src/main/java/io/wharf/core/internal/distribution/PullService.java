@@ -103,9 +103,10 @@ public final class PullService {
     /**
      * POST /auth (docker login): checks the credentials against the registry that
      * {@code serverAddress} names ("host:port", a URL such as https://index.docker.io/v1/, or empty
-     * for Docker Hub).
+     * for Docker Hub); answers the identity token for the client to keep (a refresh token from the
+     * registry's token server), or "".
      */
-    public void login(String serverAddress, RegistryCredentials credentials) throws IOException {
+    public String login(String serverAddress, RegistryCredentials credentials) throws IOException {
         String host = serverAddress == null ? "" : serverAddress.replaceFirst("^[a-zA-Z]+://", "");
         int slash = host.indexOf('/');
         host = slash < 0 ? host : host.substring(0, slash);
@@ -113,7 +114,7 @@ public final class PullService {
             host = io.wharf.core.spi.reference.Reference.DEFAULT_DOMAIN;
         }
         try {
-            registry.login(host, credentials);
+            return registry.login(host, credentials);
         } catch (RegistryException e) {
             throw e.status() == 401 ? new UnauthorizedException(e.getMessage()) : new SystemException(e.getMessage(), e);
         }

@@ -506,6 +506,9 @@ public final class PushService {
         if (!credentials.password().isEmpty()) {
             input.put("password", credentials.password());
         }
+        if (!credentials.identityToken().isEmpty()) {
+            input.put("identitytoken", credentials.identityToken());
+        }
         if (!credentials.registryToken().isEmpty()) {
             input.put("registrytoken", credentials.registryToken());
         }

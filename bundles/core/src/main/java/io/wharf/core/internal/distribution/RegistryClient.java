@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -45,12 +46,15 @@ import io.wharf.core.spi.reference.Reference;
  * certs.d directory; for an insecure registry, https without verification and then plain http;
  * 127.0.0.0/8 is insecure by default; for Docker Hub, the --registry-mirror endpoints first), the
  * WWW-Authenticate challenge flow (anonymous, Basic, Bearer tokens fetched from the realm per scope
- * and cached until they expire), and manifest and blob requests.
+ * and cached until they expire; with an identity token, through OAuth's refresh_token grant), and
+ * manifest and blob requests.
  */
 public final class RegistryClient {
 
     private static final Logger LOG = LoggerFactory.getLogger(RegistryClient.class);
     static final String USER_AGENT = "wharf/registry-client";
+    /** The client_id dockerd gives token servers (moby's registry.AuthClientID). */
+    private static final String CLIENT_ID = "docker";
 
     private final RegistryTls tls;
     private final Supplier<List<String>> insecureRegistries;
@@ -175,10 +179,12 @@ public final class RegistryClient {
 
     /**
      * docker login: checks {@code credentials} against the registry at {@code hostPort} (its /v2/
-     * with Basic, or a token from its token server), as dockerd's loginV2 does.
+     * with Basic, or a token from its token server), as dockerd's loginV2 does. Answers the
+     * identity token for the client to keep instead of the password: the refresh token the token
+     * server gave, else the one the credentials came with, else "".
      */
-    public void login(String hostPort, RegistryCredentials credentials) throws IOException {
-        first(sources(registryHost(hostPort), "", credentials, false)).login();
+    public String login(String hostPort, RegistryCredentials credentials) throws IOException {
+        return first(sources(registryHost(hostPort), "", credentials, false)).login();
     }
 
     private Repository first(List<Source> sources) throws IOException {
@@ -351,6 +357,8 @@ public final class RegistryClient {
         private volatile String authorization;
         /** The bearer token scopes asked for, separated by spaces; null: pull access to this repository. */
         private volatile String scope;
+        /** The refresh token the token server last gave, or null. */
+        private volatile String refreshToken;
 
         private Repository(Endpoint endpoint, String path, RegistryCredentials credentials) {
             this.endpoint = endpoint;
@@ -373,10 +381,13 @@ public final class RegistryClient {
             }
         }
 
-        /** The login check: /v2/ answers 200 with the credentials (after a token, for a bearer challenge). */
-        void login() throws IOException {
+        /**
+         * The login check: /v2/ answers 200 with the credentials (after a token, for a bearer
+         * challenge); answers the identity token, as {@link RegistryClient#login}.
+         */
+        String login() throws IOException {
             if (challenge == null) {
-                return; // the registry asks for no authentication
+                return credentials.identityToken(); // the registry asks for no authentication
             }
             URI uri = endpoint.base().resolve("/v2/");
             HttpRequest.Builder req = HttpRequest.newBuilder(uri).GET();
@@ -392,6 +403,8 @@ public final class RegistryClient {
                 throw new RegistryException(resp.statusCode(), "UNAUTHORIZED", "login attempt to " + uri
                         + " failed with status: " + resp.statusCode() + " " + reason(resp.statusCode()));
             }
+            String refreshed = refreshToken;
+            return refreshed != null ? refreshed : credentials.identityToken();
         }
 
         /** GET /v2/NAME/manifests/REFERENCE with every manifest type this daemon reads. */
@@ -496,28 +509,16 @@ public final class RegistryClient {
             String service = c.params().getOrDefault("service", "");
             // A login asks for a token without a repository scope, as dockerd's does.
             String scope = path.isEmpty() ? "" : this.scope != null ? this.scope : "repository:" + path + ":pull";
-            String key = realm + "\n" + service + "\n" + scope + "\n" + credentials.username();
+            String key = realm + "\n" + service + "\n" + scope + "\n" + credentials.username() + "\n"
+                    + credentials.identityToken();
             Token cached = tokens.get(key);
             if (cached != null && !refresh && cached.expires().isAfter(Instant.now())) {
                 return cached.value();
             }
-            StringBuilder query = new StringBuilder(realm).append(realm.contains("?") ? '&' : '?');
-            if (!service.isEmpty()) {
-                query.append("service=").append(URLEncoder.encode(service, StandardCharsets.UTF_8)).append('&');
-            }
-            for (String one : scope.split(" ")) {
-                if (!one.isEmpty()) {
-                    query.append("scope=").append(URLEncoder.encode(one, StandardCharsets.UTF_8)).append('&');
-                }
-            }
-            if (credentials.hasBasic()) {
-                query.append("account=").append(URLEncoder.encode(credentials.username(), StandardCharsets.UTF_8));
-            }
-            URI uri = URI.create(query.toString());
-            HttpRequest.Builder req = HttpRequest.newBuilder(uri).GET();
-            if (credentials.hasBasic()) {
-                req.header("Authorization", basic());
-            }
+            List<String> scopes = Arrays.stream(scope.split(" ")).filter(s -> !s.isEmpty()).toList();
+            HttpRequest.Builder req = credentials.identityToken().isEmpty() ? tokenGet(realm, service, scopes)
+                    : tokenPost(realm, service, scopes);
+            URI uri = req.build().uri();
             HttpResponse<InputStream> resp = send(req, uri);
             byte[] body;
             try (InputStream in = resp.body()) {
@@ -533,10 +534,50 @@ public final class RegistryClient {
             if (token.isEmpty()) {
                 throw new RegistryException(401, "UNAUTHORIZED", "the token server " + realm + " answered no token");
             }
+            if (!json.path("refresh_token").asText("").isEmpty()) {
+                refreshToken = json.path("refresh_token").asText();
+            }
             long expiresIn = Math.max(60, json.path("expires_in").asLong(60));
             // Renew a little early, so a token never runs out in the middle of a request.
             tokens.put(key, new Token(token, Instant.now().plusSeconds(expiresIn - 10)));
             return token;
+        }
+
+        /**
+         * docker/distribution's token GET: the scopes, Basic credentials and, for a login, an
+         * offline token asked for (the token server may answer a refresh token with the token).
+         */
+        private HttpRequest.Builder tokenGet(String realm, String service, List<String> scopes) {
+            StringBuilder query = new StringBuilder(realm).append(realm.contains("?") ? '&' : '?');
+            if (!service.isEmpty()) {
+                query.append("service=").append(URLEncoder.encode(service, StandardCharsets.UTF_8)).append('&');
+            }
+            for (String one : scopes) {
+                query.append("scope=").append(URLEncoder.encode(one, StandardCharsets.UTF_8)).append('&');
+            }
+            if (path.isEmpty()) {
+                query.append("offline_token=true&client_id=").append(CLIENT_ID).append('&');
+            }
+            if (credentials.hasBasic()) {
+                query.append("account=").append(URLEncoder.encode(credentials.username(), StandardCharsets.UTF_8));
+            }
+            HttpRequest.Builder req = HttpRequest.newBuilder(URI.create(query.toString())).GET();
+            if (credentials.hasBasic()) {
+                req.header("Authorization", basic());
+            }
+            return req;
+        }
+
+        /** docker/distribution's OAuth POST: the identity token as a refresh_token grant. */
+        private HttpRequest.Builder tokenPost(String realm, String service, List<String> scopes) {
+            String form = "grant_type=refresh_token&refresh_token=" + form(credentials.identityToken()) + "&service="
+                    + form(service) + "&scope=" + form(String.join(" ", scopes)) + "&client_id=" + CLIENT_ID;
+            return HttpRequest.newBuilder(URI.create(realm)).header("Content-Type", "application/x-www-form-urlencoded")
+                    .POST(HttpRequest.BodyPublishers.ofString(form));
+        }
+
+        private static String form(String value) {
+            return URLEncoder.encode(value, StandardCharsets.UTF_8);
         }
 
         private HttpResponse<InputStream> send(HttpRequest.Builder req, URI uri) throws IOException {

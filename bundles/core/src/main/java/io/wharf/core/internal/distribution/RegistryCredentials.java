@@ -10,12 +10,13 @@ import io.wharf.core.spi.errors.InvalidParameterException;
 
 /**
  * What a client sends in X-Registry-Auth: base64url JSON of docker's AuthConfig
- * ({@code username}, {@code password}, {@code auth}, {@code serveraddress}, {@code registrytoken}).
- * Empty when the client sends none, or "{}".
+ * ({@code username}, {@code password}, {@code auth}, {@code serveraddress}, {@code registrytoken},
+ * {@code identitytoken}: the refresh token a login answered, which the CLI keeps instead of the
+ * password). Empty when the client sends none, or "{}".
  */
-public record RegistryCredentials(String username, String password, String registryToken) {
+public record RegistryCredentials(String username, String password, String registryToken, String identityToken) {
 
-    public static final RegistryCredentials NONE = new RegistryCredentials("", "", "");
+    public static final RegistryCredentials NONE = new RegistryCredentials("", "", "", "");
 
     /** Parses the header as dockerd does; a header that is not base64 JSON is an invalid parameter. */
     public static RegistryCredentials fromHeader(String header) {
@@ -43,7 +44,8 @@ public record RegistryCredentials(String username, String password, String regis
                 password = pair.substring(colon + 1);
             }
         }
-        return new RegistryCredentials(username, password, json.path("registrytoken").asText(""));
+        return new RegistryCredentials(username, password, json.path("registrytoken").asText(""),
+                json.path("identitytoken").asText(""));
     }
 
     private static byte[] decode(String header) {

@@ -59,7 +59,10 @@ class PushFormatsTest {
         assertEquals(Digest.sha256Of("{}".getBytes(StandardCharsets.UTF_8)).toString(),
                 new String(PushService.hmacKey(RegistryCredentials.NONE), StandardCharsets.US_ASCII));
         assertEquals(Digest.sha256Of("{\"username\":\"a\",\"password\":\"b\"}".getBytes(StandardCharsets.UTF_8)).toString(),
-                new String(PushService.hmacKey(new RegistryCredentials("a", "b", "")), StandardCharsets.US_ASCII));
+                new String(PushService.hmacKey(new RegistryCredentials("a", "b", "", "")), StandardCharsets.US_ASCII));
+        assertEquals(Digest.sha256Of("{\"username\":\"a\",\"identitytoken\":\"t\"}".getBytes(StandardCharsets.UTF_8))
+                .toString(), new String(PushService.hmacKey(new RegistryCredentials("a", "", "", "t")),
+                        StandardCharsets.US_ASCII));
     }
 
     @Test

@@ -8,9 +8,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.AfterEach;
@@ -45,7 +48,31 @@ class RegistryClientTest {
         String realm = "http://127.0.0.1:" + port + "/token";
         server.createContext("/token", ex -> {
             tokenRequests.incrementAndGet();
+            if (ex.getRequestMethod().equals("POST")) {
+                // OAuth: the identity token as a refresh_token grant, which it rotates.
+                Map<String, String> form = new HashMap<>();
+                for (String pair : new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8).split("&")) {
+                    String[] kv = pair.split("=", 2);
+                    form.put(kv[0], URLDecoder.decode(kv[1], StandardCharsets.UTF_8));
+                }
+                // A pull asks for its repository, a login for no scope.
+                if (!form.equals(Map.of("grant_type", "refresh_token", "refresh_token", "refresh-1", "client_id", "docker",
+                        "service", "test-registry", "scope", form.getOrDefault("scope", "").isEmpty() ? ""
+                                : "repository:team/app:pull"))
+                        || !"application/x-www-form-urlencoded".equals(ex.getRequestHeaders().getFirst("Content-Type"))) {
+                    reply(ex, 401, "{\"errors\":[{\"code\":\"UNAUTHORIZED\",\"message\":\"invalid refresh token\"}]}");
+                    return;
+                }
+                reply(ex, 200, "{\"access_token\":\"tok-123\",\"expires_in\":300,\"refresh_token\":\"refresh-2\"}");
+                return;
+            }
             String query = ex.getRequestURI().getQuery();
+            if (query.equals("service=test-registry&offline_token=true&client_id=docker&account=alice")
+                    && basic("alice", "secret").equals(ex.getRequestHeaders().getFirst("Authorization"))) {
+                // A login, which asks for an offline token: a refresh token comes with the token.
+                reply(ex, 200, "{\"token\":\"tok-123\",\"refresh_token\":\"refresh-1\"}");
+                return;
+            }
             String auth = ex.getRequestHeaders().getFirst("Authorization");
             if (!query.contains("scope=repository:team/app:pull") || !query.contains("service=test-registry")
                     || !basic("alice", "secret").equals(auth)) {
@@ -90,7 +117,7 @@ class RegistryClientTest {
     }
 
     private static RegistryCredentials alice() {
-        return new RegistryCredentials("alice", "secret", "");
+        return new RegistryCredentials("alice", "secret", "", "");
     }
 
     @Test
@@ -110,12 +137,29 @@ class RegistryClientTest {
     }
 
     @Test
+    void identityTokenIsARefreshTokenAndALoginAnswersOne() throws Exception {
+        int port = serve("bearer");
+        RegistryClient client = new RegistryClient(List::of, java.time.Duration.ofMillis(300));
+        assertEquals("refresh-1", client.login("127.0.0.1:" + port, alice()));
+
+        // The CLI keeps the identity token instead of the password and sends it back with the user name.
+        Reference ref = Reference.parseNormalized("127.0.0.1:" + port + "/team/app:1");
+        RegistryCredentials identity = new RegistryCredentials("alice", "", "", "refresh-1");
+        assertEquals(Manifests.DOCKER_MANIFEST, client.repository(ref, identity).manifest("1").mediaType());
+        RegistryException refused = assertThrows(RegistryException.class,
+                () -> client.repository(ref, new RegistryCredentials("alice", "", "", "stale")).manifest("1"));
+        assertEquals("unauthorized: invalid refresh token", refused.getMessage());
+        // A login with an identity token answers the one the token server rotated it to.
+        assertEquals("refresh-2", client.login("127.0.0.1:" + port, identity));
+    }
+
+    @Test
     void bearerTokenServiceRefusalCarriesItsMessage() throws Exception {
         int port = serve("bearer");
         RegistryClient client = new RegistryClient(List::of, java.time.Duration.ofMillis(300));
         Reference ref = Reference.parseNormalized("127.0.0.1:" + port + "/team/app:1");
         RegistryException e = assertThrows(RegistryException.class,
-                () -> client.repository(ref, new RegistryCredentials("alice", "wrong", "")).manifest("1"));
+                () -> client.repository(ref, new RegistryCredentials("alice", "wrong", "", "")).manifest("1"));
         assertEquals("unauthorized: bad credentials for the token", e.getMessage());
     }
 
@@ -129,7 +173,7 @@ class RegistryClientTest {
                 () -> client.repository(ref, RegistryCredentials.NONE).manifest("1"));
         assertEquals("no basic auth credentials", e.getMessage());
         e = assertThrows(RegistryException.class,
-                () -> client.repository(ref, new RegistryCredentials("alice", "wrong", "")).manifest("1"));
+                () -> client.repository(ref, new RegistryCredentials("alice", "wrong", "", "")).manifest("1"));
         assertEquals("unauthorized: authentication required", e.getMessage());
     }
 
@@ -191,6 +235,8 @@ class RegistryClientTest {
         RegistryCredentials c = RegistryCredentials.fromHeader(header);
         assertEquals("bob", c.username());
         assertEquals("p?w>", c.password());
+        assertEquals("refresh-1", RegistryCredentials.fromHeader(Base64.getUrlEncoder().encodeToString(
+                "{\"username\":\"bob\",\"identitytoken\":\"refresh-1\"}".getBytes(StandardCharsets.UTF_8))).identityToken());
         assertFalse(RegistryCredentials.fromHeader(Base64.getUrlEncoder().encodeToString("{}".getBytes())).hasBasic());
         assertEquals("", RegistryCredentials.fromHeader(null).username());
     }

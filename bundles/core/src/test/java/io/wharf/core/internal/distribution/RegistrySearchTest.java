@@ -168,7 +168,7 @@ class RegistrySearchTest {
 
     @Test
     void basicCredentialsGoToAPrivateIndex() throws Exception {
-        search.search(host + "/busy", 0, Filters.parse(null), new RegistryCredentials("alice", "s3cret", ""));
+        search.search(host + "/busy", 0, Filters.parse(null), new RegistryCredentials("alice", "s3cret", "", ""));
         assertEquals("Basic " + Base64.getEncoder().encodeToString("alice:s3cret".getBytes(StandardCharsets.UTF_8)),
                 authorizations.get(0));
     }

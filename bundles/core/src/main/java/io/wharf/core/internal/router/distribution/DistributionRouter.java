@@ -74,8 +74,8 @@ public final class DistributionRouter implements Router {
             throw new InvalidParameterException("the login request needs a JSON body with username and password");
         }
         RegistryCredentials credentials = new RegistryCredentials(body.path("username").asText(""),
-                body.path("password").asText(""), "");
-        registries.login(body.path("serveraddress").asText(""), credentials);
-        resp.json(200, Map.of("Status", "Login Succeeded", "IdentityToken", ""));
+                body.path("password").asText(""), "", body.path("identitytoken").asText(""));
+        String identityToken = registries.login(body.path("serveraddress").asText(""), credentials);
+        resp.json(200, Map.of("Status", "Login Succeeded", "IdentityToken", identityToken));
     }
 }
