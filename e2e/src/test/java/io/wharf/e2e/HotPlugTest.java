@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -15,7 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Bundles dropped into deploy/ while the daemon runs: a router answers, and removed its route is 404
  * again; a volume driver is usable at once, and removed its volumes stay listed and answer "driver
- * hotvol is not available" until it is back.
+ * hotvol is not available" until it is back; the local volume driver updated in place under running
+ * containers that use its volumes.
  */
 class HotPlugTest {
 
@@ -135,6 +137,61 @@ class HotPlugTest {
                     .ok().out());
             d.docker("rm", "-f", "web", "peer").ok();
             d.docker("network", "rm", "hotnet").ok();
+        }
+    }
+
+    private static long occurrences(String text, String line) {
+        return text.lines().filter(l -> l.contains(line)).count();
+    }
+
+    @Test
+    void localVolumeBundleUpdatedInPlaceKeepsRunningContainersTheirVolumesAndMounts() throws Exception {
+        WharfDaemon d = new WharfDaemon(dir);
+        Path jar = d.deployDir.resolve("volume-local.jar");
+        Files.copy(d.withoutRuntimeBundle("io.wharf.volume.local-"), jar);
+        try (d) {
+            d.start();
+            d.docker("import", "--change", "CMD [\"sh\"]", TestImages.fullBusyboxRootfs(dir).toString(), "busybox:latest").ok();
+            succeedsWithin(d, Duration.ofSeconds(20), "volume", "create", "plain").ok();
+            d.docker("volume", "create", "-o", "type=tmpfs", "-o", "device=tmpfs", "-o", "o=size=4m", "mem").ok();
+            d.docker("run", "-d", "--name", "user", "-v", "plain:/p", "-v", "mem:/m", "busybox", "sh", "-c",
+                    "echo before > /p/f; echo before > /m/f; exec sleep 600").ok();
+            Path memData = d.dataRoot.resolve("volumes/mem/_data");
+            Eventually.await(Duration.ofSeconds(10), () -> d.docker("exec", "user", "cat", "/m/f").exitCode() == 0,
+                    "the container wrote its files");
+            assertEquals(1, HostMounts.at(memData), "the driver mounted the tmpfs volume at its first use");
+            String available = "volume driver local is available";
+            assertEquals(1, occurrences(d.logText(), available));
+
+            // FileInstall 3.7.4 updates (Bundle.update) the bundle of a jar in deploy/ whose checksum
+            // changes, a CRC of the file's name, length and last-modified time: a new mtime is an
+            // update with the same bytes. The bundle stops, its driver service goes, and a new
+            // LocalVolumeDriver of the new revision registers.
+            Files.setLastModifiedTime(jar, FileTime.from(Files.getLastModifiedTime(jar).toInstant().plusSeconds(10)));
+            Eventually.await(Duration.ofSeconds(20), () -> occurrences(d.logText(), available) == 2,
+                    "the local driver registered again after the update");
+            assertEquals(1, occurrences(d.logText(), "volume driver local went away"));
+
+            assertEquals("true", d.inspect("{{.State.Running}}", "user"));
+            assertEquals("before\nbefore\n", d.docker("exec", "user", "cat", "/p/f", "/m/f").ok().out());
+            d.docker("exec", "user", "sh", "-c", "echo after >> /p/f; echo after >> /m/f").ok();
+            assertEquals(1, HostMounts.at(memData), "the tmpfs mount is kept, not mounted a second time");
+            assertEquals("mem\nplain\n", d.docker("volume", "ls", "-q").ok().out());
+            assertEquals("tmpfs", d.docker("volume", "inspect", "--format", "{{.Options.type}}", "mem").ok().out().trim());
+
+            // A new container shares the running one's data, and its exit leaves the mount to the other.
+            assertEquals("before\nafter\nbefore\nafter\n",
+                    d.docker("run", "--rm", "-v", "plain:/p", "-v", "mem:/m", "busybox", "cat", "/p/f", "/m/f").ok().out());
+            assertEquals(1, HostMounts.at(memData), "the running container still uses the tmpfs volume");
+            d.docker("exec", "user", "sh", "-c", "echo again >> /m/f").ok();
+            assertEquals("before\nafter\nagain\n", d.docker("run", "--rm", "-v", "mem:/m", "busybox", "cat", "/m/f").ok().out());
+
+            Cli.Result inUse = d.docker("volume", "rm", "mem");
+            assertTrue(inUse.err().contains("volume is in use"), inUse.toString());
+            d.docker("rm", "-f", "user").ok();
+            Eventually.await(Duration.ofSeconds(10), () -> HostMounts.at(memData) == 0, "unmounted when its last user is gone");
+            d.docker("volume", "rm", "plain", "mem").ok();
+            assertEquals("", d.docker("volume", "ls", "-q").ok().out());
         }
     }
 }

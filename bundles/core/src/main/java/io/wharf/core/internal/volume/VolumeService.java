@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -69,6 +70,13 @@ public final class VolumeService {
     /** Serialises changes to metadata and the driver calls that go with them. */
     private final ReentrantLock lock = new ReentrantLock();
     private final ReentrantLock pruning = new ReentrantLock();
+    /**
+     * The containers that have each volume mounted now, and how often: a driver that comes back
+     * (its bundle updated) is told of them again, so that it keeps their mounts until the last of
+     * them goes. Mounts, unmounts and that telling hold it while they call the driver, which keeps
+     * both counts the same; a slow driver's mount makes others wait.
+     */
+    private final Map<String, Map<String, Integer>> mounts = new HashMap<>();
 
     @Activate
     public VolumeService(@Reference DaemonContext daemon, @Reference EventPublisher events,
@@ -96,9 +104,34 @@ public final class VolumeService {
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     public void addDriver(VolumeDriver driver, Map<String, Object> props) {
         if (props.get(VolumeDriver.NAME) instanceof String name && !name.isEmpty()) {
-            drivers.computeIfAbsent(name, n -> new CopyOnWriteArrayList<>()).add(driver);
+            synchronized (mounts) {
+                List<VolumeDriver> list = drivers.computeIfAbsent(name, n -> new CopyOnWriteArrayList<>());
+                if (list.isEmpty()) {
+                    remount(name, driver);
+                }
+                list.add(driver);
+            }
             LOG.info("volume driver {} is available", name);
         }
+    }
+
+    /** Mounts again, through a driver back after it was away, its volumes that containers still have mounted. */
+    private void remount(String driverName, VolumeDriver driver) {
+        mounts.forEach((volume, users) -> {
+            VolumeRecord record = store.get(volume);
+            if (record == null || !record.driver().equals(driverName)) {
+                return;
+            }
+            users.forEach((ref, times) -> {
+                for (int i = 0; i < times; i++) {
+                    try {
+                        driver.mount(volume, ref);
+                    } catch (IOException | RuntimeException e) {
+                        LOG.warn("volume {}: mounting it again for container {}: {}", volume, ref, e.getMessage());
+                    }
+                }
+            });
+        });
     }
 
     public void removeDriver(VolumeDriver driver, Map<String, Object> props) {
@@ -427,10 +460,15 @@ public final class VolumeService {
         if (record == null) {
             throw new NotFoundException("get " + name + ": no such volume");
         }
-        try {
-            return requireDriver("mount", name, record.driver()).mount(name, ref);
-        } catch (ApiException e) {
-            throw e instanceof UnavailableException ? e : prefixed("mount " + name + ": ", e);
+        synchronized (mounts) {
+            String path;
+            try {
+                path = requireDriver("mount", name, record.driver()).mount(name, ref);
+            } catch (ApiException e) {
+                throw e instanceof UnavailableException ? e : prefixed("mount " + name + ": ", e);
+            }
+            mounts.computeIfAbsent(name, n -> new HashMap<>()).merge(ref, 1, Integer::sum);
+            return path;
         }
     }
 
@@ -439,7 +477,15 @@ public final class VolumeService {
         if (record == null) {
             throw new NotFoundException("get " + name + ": no such volume");
         }
-        requireDriver("unmount", name, record.driver()).unmount(name, ref);
+        synchronized (mounts) {
+            // Forgotten first: a driver that is away now is not told of this user when it is back.
+            Map<String, Integer> users = mounts.get(name);
+            if (users != null && users.computeIfPresent(ref, (r, n) -> n > 1 ? n - 1 : null) == null
+                    && users.isEmpty()) {
+                mounts.remove(name);
+            }
+            requireDriver("unmount", name, record.driver()).unmount(name, ref);
+        }
     }
 
     /** What prune removed. */

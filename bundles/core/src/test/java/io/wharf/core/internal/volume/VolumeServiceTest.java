@@ -41,6 +41,8 @@ class VolumeServiceTest {
     static final class MemoryDriver implements VolumeDriver {
         final String name;
         final Map<String, Volume> volumes = new TreeMap<>();
+        /** "volume:id" for each mount not yet unmounted. */
+        final List<String> mounted = new ArrayList<>();
 
         MemoryDriver(String name) {
             this.name = name;
@@ -78,11 +80,13 @@ class VolumeServiceTest {
 
         @Override
         public String mount(String volume, String id) {
+            mounted.add(volume + ":" + id);
             return path(volume);
         }
 
         @Override
         public void unmount(String volume, String id) {
+            mounted.remove(volume + ":" + id);
         }
     }
 
@@ -187,6 +191,31 @@ class VolumeServiceTest {
 
         service.addDriver(plug, Map.of(VolumeDriver.NAME, "plug"));
         assertEquals("/mem/plug/pv", service.get("pv").mountpoint(), "back with its driver");
+    }
+
+    @Test
+    void aDriverBackAfterItWasAwayIsToldWhichContainersStillHaveItsVolumesMounted() throws Exception {
+        service.create("data", "local", Map.of(), Map.of());
+        service.create("other", "local", Map.of(), Map.of());
+        service.mount("data", "c1");
+        service.mount("data", "c1");
+        service.mount("data", "c2");
+        service.mount("other", "c1");
+        service.unmount("other", "c1");
+
+        MemoryDriver updated = new MemoryDriver("local"); // as a new revision of the driver's bundle finds them
+        updated.volumes.putAll(local.volumes);
+        service.removeDriver(local, Map.of(VolumeDriver.NAME, "local"));
+        assertThrows(UnavailableException.class, () -> service.unmount("data", "c2"));
+        service.addDriver(updated, Map.of(VolumeDriver.NAME, "local"));
+        assertEquals(List.of("data:c1", "data:c1"), updated.mounted, "c2 stopped while the driver was away");
+        MemoryDriver second = new MemoryDriver("local");
+        service.addDriver(second, Map.of(VolumeDriver.NAME, "local"));
+        assertEquals(List.of(), second.mounted, "only the first driver of a name serves its volumes");
+
+        service.unmount("data", "c1");
+        service.unmount("data", "c1");
+        assertEquals(List.of(), updated.mounted);
     }
 
     @Test
