@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 
@@ -21,7 +22,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
  * docker volume create, ls, inspect, rm and prune with the "local" driver, and volumes surviving a
- * daemon killed with kill -9. Containers using volumes come with the container integration.
+ * daemon killed with kill -9, also in the middle of a remove. Containers using volumes come with the
+ * container integration.
  */
 class VolumesTest {
 
@@ -191,5 +193,46 @@ class VolumesTest {
         assertEquals(before, after);
         assertEquals("still here", Files.readString(daemon.dataRoot.resolve("volumes/k2/_data/file")));
         assertTrue(inspect(anon).path("Labels").has("com.docker.volume.anonymous"));
+    }
+
+    @Test
+    void aRemoveCutShortByKillMinus9LeavesTheVolumeWholeOrGone() throws Exception {
+        daemon.docker("volume", "create", "doomed").ok();
+        Path volume = daemon.dataRoot.resolve("volumes/doomed");
+        // 20000 files in 100 directories: deleting them takes a while.
+        for (int i = 0; i < 100; i++) {
+            Path sub = Files.createDirectory(volume.resolve("_data/d" + i));
+            for (int j = 0; j < 200; j++) {
+                Files.writeString(sub.resolve("f" + j), "x");
+            }
+        }
+
+        // Killed as soon as the volume's directory left its place: mid-delete, unless the remove is quicker than this poll.
+        var rm = daemon.dockerAsync("volume", "rm", "doomed");
+        Eventually.await(Duration.ofSeconds(30), () -> !Files.exists(volume) || rm.isDone(), "the remove began");
+        daemon.kill();
+        rm.join();
+        daemon = new WharfDaemon(dir).start();
+
+        if (names("volume", "ls", "-q").contains("doomed")) {
+            assertEquals(volume + "/_data", inspect("doomed").path("Mountpoint").asText());
+            try (var files = Files.walk(volume.resolve("_data"))) {
+                assertEquals(20000, files.filter(Files::isRegularFile).count(), "listed, so whole");
+            }
+            daemon.docker("volume", "rm", "doomed").ok();
+        } else {
+            Cli.Result inspected = daemon.docker("volume", "inspect", "doomed");
+            assertTrue(inspected.exitCode() != 0 && inspected.err().contains("no such volume"), inspected.toString());
+            Cli.Result removed = daemon.docker("volume", "rm", "doomed");
+            assertTrue(removed.exitCode() != 0 && removed.err().contains("no such volume"), removed.toString());
+        }
+        try (var left = Files.list(daemon.dataRoot.resolve("volumes"))) {
+            assertEquals(List.of("_metadata"), left.map(p -> p.getFileName().toString()).toList(),
+                    "nothing left of the volume, nor of the half-done remove");
+        }
+        daemon.docker("volume", "create", "doomed").ok();
+        try (var entries = Files.list(volume.resolve("_data"))) {
+            assertEquals(0, entries.count(), "made anew, empty");
+        }
     }
 }

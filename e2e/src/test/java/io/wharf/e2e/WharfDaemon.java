@@ -7,6 +7,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -158,6 +160,17 @@ final class WharfDaemon implements AutoCloseable {
     /** The docker CLI pointed at this daemon. */
     Cli.Result docker(String... args) throws Exception {
         return Cli.docker("unix://" + socket, args);
+    }
+
+    /** The docker CLI run in the background, e.g. to kill the daemon while it serves the call. */
+    CompletableFuture<Cli.Result> dockerAsync(String... args) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return docker(args);
+            } catch (Exception e) {
+                throw new CompletionException(e);
+            }
+        });
     }
 
     /** docker inspect --format FORMAT OBJECT, trimmed. */

@@ -390,6 +390,7 @@ public final class VolumeService {
                 throw new ConflictException("remove " + name + ": volume is in use - ["
                         + String.join(", ", record.references()) + "]");
             }
+            boolean stale = false;
             Optional<VolumeDriver> d = driver(record.driver());
             if (d.isEmpty()) {
                 if (!force) {
@@ -399,6 +400,8 @@ public final class VolumeService {
                 try {
                     if (d.get().get(name).isPresent()) {
                         d.get().remove(name);
+                    } else {
+                        stale = !force;
                     }
                 } catch (IOException | RuntimeException e) {
                     if (!force) {
@@ -409,6 +412,11 @@ public final class VolumeService {
                 }
             }
             store.delete(name);
+            if (stale) {
+                // metadata without the driver's volume (say, a remove cut short after the driver's
+                // part): get and list do not show it, and rm answers as they do
+                throw new NotFoundException("get " + name + ": no such volume");
+            }
             events.publish(Event.now("volume", "destroy", name, Map.of("driver", record.driver())));
         } finally {
             lock.unlock();

@@ -261,10 +261,16 @@ class VolumeServiceTest {
 
     @Test
     void metadataWithoutTheDriversVolumeIsNotListed() throws Exception {
-        service.create("gone", "local", Map.of(), Map.of());
+        service.create("gone", "local", Map.of(), Map.of("stale", "yes"));
         local.volumes.clear(); // removed behind our back, or a crash between the driver's remove and ours
         assertEquals(List.of(), names(list(null)));
         assertThrows(NotFoundException.class, () -> service.get("gone"));
+        assertEquals("get gone: no such volume",
+                assertThrows(NotFoundException.class, () -> service.remove("gone", false)).getMessage());
+        assertTrue(events.stream().noneMatch(e -> e.action().equals("destroy")), events.toString());
+        local.create("gone", Map.of());
+        assertEquals(Map.of(), service.get("gone").labels(), "the stale metadata went: the driver's volume is adopted anew");
+        local.volumes.clear();
         service.create("gone", "local", Map.of(), Map.of());
         assertEquals(List.of("gone"), names(list(null)));
     }
