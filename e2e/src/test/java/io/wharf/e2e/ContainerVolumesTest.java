@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
@@ -18,7 +19,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 /**
  * Containers with volumes, through the real docker CLI: named volumes made on first use and shared
  * between containers, copy-up of the image's content, anonymous volumes from -v /path and the
- * image's VOLUME removed by rm -v and --rm, a volume in use refused, a tmpfs volume's size limit.
+ * image's VOLUME removed by rm -v and --rm, a volume in use refused, a tmpfs volume's size limit, a
+ * copy-up cut short by kill -9.
  */
 class ContainerVolumesTest {
 
@@ -161,6 +163,55 @@ class ContainerVolumesTest {
             assertTrue(full.err().contains("No space left on device"), full.err());
             assertFalse(d.docker("volume", "inspect", "small").ok().out().isEmpty());
             d.docker("volume", "rm", "small").ok();
+        }
+    }
+
+    private static boolean hasEntries(Path dir) throws Exception {
+        try (var entries = Files.list(dir)) {
+            return entries.findAny().isPresent();
+        }
+    }
+
+    private static long entries(Path dir) throws Exception {
+        try (var entries = Files.walk(dir)) {
+            return entries.count();
+        }
+    }
+
+    @Test
+    void aCopyUpCutShortByKillMinus9IsDoneAgainWholeAtTheNextStart() throws Exception {
+        WharfDaemon d = daemonWithBusybox();
+        try {
+            // An image with 20000 files in its VOLUME: copying them into a new volume takes a while.
+            d.docker("run", "--name", "maker", "busybox", "sh", "-c",
+                    "mkdir /data && cd /data && i=0; while [ $i -lt 20000 ]; do echo $i > f$i; i=$((i+1)); done").ok();
+            d.docker("commit", "--change", "VOLUME /data", "maker", "many:1").ok();
+            d.docker("rm", "maker").ok();
+            d.docker("create", "--name", "copier", "-v", "copied:/data", "many:1", "sleep", "600").ok();
+            Path data = d.dataRoot.resolve("volumes/copied/_data");
+
+            // Killed as soon as the copy has begun: mid-copy, unless the copy is quicker than this poll.
+            var start = d.dockerAsync("start", "copier");
+            Eventually.await(Duration.ofSeconds(30), () -> hasEntries(data) || start.isDone(), "the copy-up began");
+            d.kill();
+            start.join();
+            Thread.sleep(200); // for the SIGKILL of the daemon's children to land
+            long left = entries(data);
+            Thread.sleep(500);
+            assertEquals(left, entries(data), "no copy outlives the daemon to write on");
+            d.start();
+
+            Cli.Result inUse = d.docker("volume", "rm", "copied");
+            assertTrue(inUse.err().contains("volume is in use"), inUse.toString());
+            d.docker("start", "copier").ok();
+            assertEquals("20000\n", d.docker("exec", "copier", "sh", "-c", "ls -A /data | wc -l").ok().out(),
+                    "every file of the image, and nothing else");
+            assertEquals("19999\n", d.docker("exec", "copier", "cat", "/data/f19999").ok().out());
+            d.docker("rm", "-f", "copier").ok();
+            d.docker("volume", "rm", "copied").ok();
+            assertEquals(List.of(), volumes(d));
+        } finally {
+            d.close();
         }
     }
 }

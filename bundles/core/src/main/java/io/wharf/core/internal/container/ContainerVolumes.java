@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -21,6 +22,7 @@ import io.wharf.core.internal.volume.VolumeService;
 import io.wharf.core.spi.errors.ApiException;
 import io.wharf.core.spi.errors.InvalidParameterException;
 import io.wharf.core.spi.linux.Commands;
+import io.wharf.core.spi.linux.Trees;
 
 /**
  * The volumes of containers (moby's registerMountPoints and its mount and copy-up at start): named
@@ -31,6 +33,8 @@ final class ContainerVolumes {
 
     private static final Logger LOG = LoggerFactory.getLogger(ContainerVolumes.class);
     private static final Duration DRIVER_WAIT = Duration.ofSeconds(10);
+    private static final String COPYING = ".wharf-copy-up";
+    private static final String COPIED = ".wharf-copied-up";
 
     private final VolumeService volumes;
 
@@ -214,13 +218,37 @@ final class ContainerVolumes {
         }
     }
 
-    /** The image's files at the destination, with owners and modes, into a volume that is still empty. */
+    /**
+     * The image's files at the destination, with owners and modes, into a volume that is still
+     * empty (moby's copyExistingContents). They are copied into {@value #COPYING} in the volume,
+     * which is renamed {@value #COPIED} when whole and then emptied into the volume, so that a
+     * daemon killed during a copy never takes a part of it for the whole: the next start deletes a
+     * {@value #COPYING} and copies again, or finishes moving a {@value #COPIED} in.
+     */
     private static void copyUp(Path rootfs, String destination, Path volume) throws IOException {
         Path source = ScopedPath.resolve(rootfs, destination);
-        if (!Files.isDirectory(source, LinkOption.NOFOLLOW_LINKS) || !isEmpty(volume)) {
-            return;
+        Path copying = volume.resolve(COPYING);
+        Path copied = volume.resolve(COPIED);
+        Trees.delete(copying);
+        if (!Files.exists(copied, LinkOption.NOFOLLOW_LINKS)) {
+            if (!Files.isDirectory(source, LinkOption.NOFOLLOW_LINKS) || !isEmpty(volume)) {
+                return;
+            }
+            Files.createDirectory(copying);
+            // cp dies with the daemon (Pdeathsig), so that no copy outlives it to write on beside the next one.
+            Commands.run("setpriv", "--pdeathsig", "KILL", "--", "cp", "-a", source + "/.", copying.toString());
+            Files.move(copying, copied, StandardCopyOption.ATOMIC_MOVE);
         }
-        Commands.run("cp", "-a", source + "/.", volume.toString());
+        try (Stream<Path> entries = Files.list(copied)) {
+            for (Path entry : entries.toList()) {
+                Files.move(entry, volume.resolve(entry.getFileName()), StandardCopyOption.ATOMIC_MOVE);
+            }
+        }
+        // the volume's root as the image's directory, as cp -a made the copy's (moby's copyOwnership)
+        for (String attribute : List.of("unix:uid", "unix:gid", "unix:mode")) {
+            Files.setAttribute(volume, attribute, Files.getAttribute(copied, attribute, LinkOption.NOFOLLOW_LINKS));
+        }
+        Files.delete(copied);
     }
 
     private static boolean isEmpty(Path dir) throws IOException {
