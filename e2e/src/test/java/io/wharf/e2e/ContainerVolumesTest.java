@@ -20,7 +20,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * Containers with volumes, through the real docker CLI: named volumes made on first use and shared
  * between containers, copy-up of the image's content, anonymous volumes from -v /path and the
  * image's VOLUME removed by rm -v and --rm, a volume in use refused, a tmpfs volume's size limit, a
- * copy-up cut short by kill -9.
+ * copy-up cut short by kill -9, an ext4 volume on a loop device.
  */
 class ContainerVolumesTest {
 
@@ -212,6 +212,30 @@ class ContainerVolumesTest {
             assertEquals(List.of(), volumes(d));
         } finally {
             d.close();
+        }
+    }
+
+    @Test
+    void anExt4VolumeOnALoopDeviceIsMountedForItsUsersOnly() throws Exception {
+        try (LoopDevice disk = LoopDevice.attach(dir.resolve("ext4.img"), "ext4", 32); WharfDaemon d = daemonWithBusybox()) {
+            d.docker("volume", "create", "--driver", "local", "--opt", "type=ext4", "--opt", "device=" + disk.device(), "disk")
+                    .ok();
+            Path data = d.dataRoot.resolve("volumes/disk/_data");
+            assertEquals(0, HostMounts.at(data), "mounted at its first use, not at create");
+            assertEquals("ext2/ext3\n", d.docker("run", "--rm", "-v", "disk:/d", "busybox", "sh", "-c",
+                    "echo on-ext4 > /d/f && stat -f -c %T /d").ok().out());
+            assertEquals(0, HostMounts.at(data), "unmounted after its last user");
+            assertEquals("on-ext4\n", d.docker("run", "--rm", "-v", "disk:/d:ro", "busybox", "cat", "/d/f").ok().out());
+
+            // The data is in the filesystem itself, seen by mounting the device elsewhere.
+            Path elsewhere = Files.createDirectory(dir.resolve("elsewhere"));
+            Cli.run(java.util.Map.of(), List.of("mount", "-o", "ro", disk.device(), elsewhere.toString())).ok();
+            try {
+                assertEquals("on-ext4\n", Files.readString(elsewhere.resolve("f")));
+            } finally {
+                Cli.run(java.util.Map.of(), List.of("umount", elsewhere.toString())).ok();
+            }
+            d.docker("volume", "rm", "disk").ok();
         }
     }
 }

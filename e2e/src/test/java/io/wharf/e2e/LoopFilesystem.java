@@ -20,13 +20,18 @@ final class LoopFilesystem implements AutoCloseable {
     }
 
     static LoopFilesystem create(Path image, Path mountPoint, String type, int megabytes) throws Exception {
+        format(image, type, megabytes);
+        Files.createDirectories(mountPoint);
+        run("mount", "-o", "loop", image.toString(), mountPoint.toString());
+        return new LoopFilesystem(mountPoint);
+    }
+
+    /** Makes {@code image} a sparse file of that size holding a new, empty filesystem of that type. */
+    static void format(Path image, String type, int megabytes) throws Exception {
         try (var f = new java.io.RandomAccessFile(image.toFile(), "rw")) {
             f.setLength(megabytes * 1024L * 1024L);
         }
         run("mkfs." + type, "-q", image.toString());
-        Files.createDirectories(mountPoint);
-        run("mount", "-o", "loop", image.toString(), mountPoint.toString());
-        return new LoopFilesystem(mountPoint);
     }
 
     Path mountPoint() {
@@ -38,12 +43,14 @@ final class LoopFilesystem implements AutoCloseable {
         run("umount", mountPoint.toString());
     }
 
-    private static void run(String... cmd) throws IOException, InterruptedException {
+    /** Runs {@code cmd} and answers its output; a non-zero exit is an IOException with that output. */
+    static String run(String... cmd) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(cmd));
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (p.waitFor() != 0) {
             throw new IOException(String.join(" ", cmd) + " failed: " + out);
         }
+        return out;
     }
 }
