@@ -26,8 +26,9 @@ import org.junit.jupiter.api.io.TempDir;
  * test: busybox pushed, pushed again (its layer already there), pushed to another repository
  * (mounted), removed and pulled back byte for byte, and run; the manifest digest the push prints
  * is the one the registry stores and the one a pull reports; a pulled image pushes its registry's
- * own blobs; errors; uploads at most --max-concurrent-uploads at a time, as the registry's log
- * shows them; Basic authentication after `docker login`.
+ * own blobs; errors; uploads at most --max-concurrent-uploads and downloads at most
+ * --max-concurrent-downloads at a time, as the registry's log shows them; Basic authentication
+ * after `docker login`.
  */
 class PushTest {
 
@@ -131,7 +132,8 @@ class PushTest {
                     if (limit == 5) {
                         d.start("--storage-driver", "vfs"); // the default limit
                     } else {
-                        d.start("--storage-driver", "vfs", "--max-concurrent-uploads", Integer.toString(limit));
+                        d.start("--storage-driver", "vfs", "--max-concurrent-uploads", Integer.toString(limit),
+                                "--max-concurrent-downloads", Integer.toString(limit));
                     }
                     Path archive = TestImages.bigArchive(Files.createDirectories(dir.resolve("image" + limit)), name, 8, 3_000_000)
                             .file();
@@ -141,7 +143,7 @@ class PushTest {
                     if (limit == 1) {
                         assertTrue(pushed.out().contains(": Waiting"), pushed.out());
                     }
-                    List<Instant[]> uploads = patches(registry.logText(), repo);
+                    List<Instant[]> uploads = requests(registry.logText(), "PATCH", repo + "/blobs/uploads/");
                     assertEquals(8, uploads.size(), "PATCHes of " + repo + " in the registry's log");
                     int overlap = maxOverlap(uploads);
                     System.out.println("--max-concurrent-uploads " + limit + ": the registry saw at most " + overlap
@@ -150,11 +152,19 @@ class PushTest {
                     if (limit == 5) {
                         assertTrue(overlap >= 2, "uploads ran one at a time under the default limit of 5");
                     }
-                    // Pulls back as the same image.
+                    // Pulls back as the same image, downloading at most --max-concurrent-downloads (3 by default) at once.
                     String id = d.docker("inspect", "--format", "{{.Id}}", name).ok().out().trim();
                     d.docker("rmi", name).ok();
                     d.docker("pull", name).ok();
                     assertEquals(id, d.docker("inspect", "--format", "{{.Id}}", name).ok().out().trim());
+                    List<Instant[]> downloads = requests(registry.logText(), "GET", repo + "/blobs/sha256:");
+                    assertTrue(downloads.size() >= 8, downloads.size() + " blob GETs of " + repo + " in the registry's log");
+                    int downloadLimit = limit == 5 ? 3 : limit;
+                    int downloading = maxOverlap(downloads);
+                    System.out.println("--max-concurrent-downloads " + downloadLimit + ": the registry saw at most "
+                            + downloading + " blob downloads at once");
+                    assertTrue(downloading <= downloadLimit,
+                            "at most " + downloadLimit + " downloads at once, the registry saw " + downloading);
                 }
             }
         }
@@ -216,13 +226,15 @@ class PushTest {
     }
 
     /**
-     * The PATCH requests to {@code repo}'s uploads as [start, end] from the registry's "response
+     * The requests of {@code method} to paths under /v2/{@code pathPrefix} (a repository's uploads,
+     * its blobs) as [start, end] from the registry's "response
      * completed" log lines: end is the line's time (RFC 3339, nanoseconds), start that less the
      * request's duration.
      */
-    static List<Instant[]> patches(String log, String repo) {
-        Pattern p = Pattern.compile("time=\"([^\"]+)\" level=info msg=\"response completed\".*http\\.request\\.method=PATCH "
-                + ".*http\\.request\\.uri=\"?/v2/" + Pattern.quote(repo) + "/blobs/uploads/.*http\\.response\\.duration=\"?([0-9.]+[a-zµ]+)");
+    static List<Instant[]> requests(String log, String method, String pathPrefix) {
+        Pattern p = Pattern.compile("time=\"([^\"]+)\" level=info msg=\"response completed\".*http\\.request\\.method="
+                + method + " .*http\\.request\\.uri=\"?/v2/" + Pattern.quote(pathPrefix)
+                + ".*http\\.response\\.duration=\"?([0-9.]+[a-zµ]+)");
         List<Instant[]> out = new ArrayList<>();
         for (String line : log.split("\n")) {
             Matcher m = p.matcher(line);
