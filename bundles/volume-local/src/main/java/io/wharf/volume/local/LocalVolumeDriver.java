@@ -139,8 +139,7 @@ public final class LocalVolumeDriver implements VolumeDriver {
         Path dir = root.resolve(name);
         Path tmp = root.resolve("." + name + ".creating");
         discard(tmp);
-        Files.createDirectory(tmp);
-        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwx------"));
+        Files.createDirectory(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         Files.createDirectory(tmp.resolve(DATA));
         Files.setPosixFilePermissions(tmp.resolve(DATA), PosixFilePermissions.fromString("rwxr-xr-x"));
         if (opts.needsMount()) {

@@ -21,6 +21,7 @@ import java.util.stream.Stream;
 
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
@@ -99,6 +100,11 @@ public final class VolumeService {
         this.store = new VolumeStore(volumesRoot);
         this.events = events;
         this.external = external;
+    }
+
+    @Deactivate
+    public void close() throws IOException {
+        store.close();
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)

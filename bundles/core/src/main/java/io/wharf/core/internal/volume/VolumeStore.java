@@ -56,6 +56,8 @@ final class VolumeStore {
     /** The live records by name; guarded by this, as are the log's appends and rewrites. */
     private final Map<String, VolumeRecord> records = new LinkedHashMap<>();
     private int lines;
+    /** The log open for appending, from the first append after a rewrite until the next rewrite or close. */
+    private FileChannel appender;
 
     VolumeStore(Path volumesRoot) throws IOException {
         this.dir = volumesRoot.resolve(DIR);
@@ -97,13 +99,22 @@ final class VolumeStore {
             rewrite();
         }
         ByteBuffer line = ByteBuffer.wrap(line(change));
-        try (FileChannel ch = FileChannel.open(log, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
-            while (line.hasRemaining()) {
-                ch.write(line);
-            }
-            ch.force(false);
+        if (appender == null) {
+            appender = FileChannel.open(log, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
         }
+        while (line.hasRemaining()) {
+            appender.write(line);
+        }
+        appender.force(false);
         lines++;
+    }
+
+    /** Closes the log; a later change opens it again. */
+    synchronized void close() throws IOException {
+        if (appender != null) {
+            appender.close();
+            appender = null;
+        }
     }
 
     /** The log anew with one put per live record: written beside it and renamed over it. */
@@ -112,6 +123,7 @@ final class VolumeStore {
         for (VolumeRecord r : records.values()) {
             out.write(line(new Change(r, null)));
         }
+        close(); // it would append to the file that the rename replaces
         AtomicFiles.write(log, out.toByteArray());
         lines = records.size();
     }
