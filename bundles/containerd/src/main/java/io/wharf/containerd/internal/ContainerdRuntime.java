@@ -130,13 +130,14 @@ final class ContainerdRuntime implements ContainerRuntime, AutoCloseable {
             client.call(CREATE_CONTAINER, request);
         } catch (ConflictException e) {
             LOG.warn("container {} not cleaned up from containerd from previous run; removing it", containerId);
-            removeLeftOver(containerId);
+            removeLeftOverTask(containerId);
+            client.call(DELETE_CONTAINER, DeleteContainerRequest.newBuilder().setId(containerId).build());
             client.call(CREATE_CONTAINER, request);
         }
     }
 
-    /** A record left by an earlier run, and its task: killed, waited for and deleted. */
-    private void removeLeftOver(String containerId) {
+    /** The task an earlier run left, if any: killed, waited for and deleted. */
+    private void removeLeftOverTask(String containerId) {
         try {
             client.call(KILL, KillRequest.newBuilder().setContainerId(containerId).setSignal(SIGKILL).setAll(true).build());
             client.callWithoutDeadline(WAIT, WaitRequest.newBuilder().setContainerId(containerId).build());
@@ -145,7 +146,16 @@ final class ContainerdRuntime implements ContainerRuntime, AutoCloseable {
             LOG.debug("left-over task of {}: {}", containerId, e.getMessage());
         }
         deleteTask(containerId);
-        client.call(DELETE_CONTAINER, DeleteContainerRequest.newBuilder().setId(containerId).build());
+    }
+
+    @Override
+    public void discard(String containerId) {
+        removeLeftOverTask(containerId);
+        try {
+            delete(containerId);
+        } catch (NotFoundException e) {
+            // no record either
+        }
     }
 
     @Override

@@ -118,7 +118,6 @@ public final class ContainerService implements TaskListener {
         this.execs = new ContainerExecs(this, runtime, images.containerLayers(), specs);
         Files.createDirectories(root);
         Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwx------"));
-        runtime.subscribe(this);
         restore();
         images.imageUsers(this::usersOf);
     }
@@ -946,6 +945,18 @@ public final class ContainerService implements TaskListener {
             }
         }
         images.containerLayers().removeAllBut(containers.keySet());
+        // What a start cut short left in the runtime goes before the task events are subscribed to,
+        // so that the exit of a task discarded here is not taken for its container's.
+        for (Container c : loaded) {
+            if (leftStopped(c.state())) {
+                try {
+                    runtime.discard(c.id());
+                } catch (RuntimeException e) {
+                    LOG.error("failed to discard the task of container {}: {}", c.shortId(), e.toString());
+                }
+            }
+        }
+        runtime.subscribe(this);
         for (Container c : loaded) {
             try {
                 restore(c);
@@ -976,7 +987,9 @@ public final class ContainerService implements TaskListener {
 
     private void restore(Container c) throws IOException {
         ContainerState s = c.state();
-        if (!s.running() && !s.status().equals("removing") && !s.dead()) {
+        if (leftStopped(s)) {
+            // a start the killed daemon did not finish may have mounted it
+            releaseLeftoverRootfs(c);
             return;
         }
         if (s.status().equals("removing")) {
@@ -1029,6 +1042,7 @@ public final class ContainerService implements TaskListener {
             exit = runtime.deleteTask(c.id()).orElse(null);
         }
         release(c);
+        releaseLeftoverRootfs(c);
         synchronized (c) {
             // An exit that nobody saw (the daemon was down) is 255 when the runtime no longer knows it;
             // a container waiting for its policy's restart keeps the exit it had.
@@ -1036,6 +1050,25 @@ public final class ContainerService implements TaskListener {
             int code = exit != null ? exit.exitCode() : now.restarting() ? now.exitCode() : 255;
             c.exited(now.exited(code, exit == null ? Instant.now() : exit.exitedAt(), now.oomKilled()));
             save(c);
+        }
+    }
+
+    /** Whether the container was saved as stopped, to stay so (not running, being removed or dead). */
+    private static boolean leftStopped(ContainerState s) {
+        return !s.running() && !s.status().equals("removing") && !s.dead();
+    }
+
+    /**
+     * Unmounts the root filesystem an earlier run of the daemon left mounted, as dockerd's restore
+     * mounts and unmounts that of every container it does not leave running: the driver takes a
+     * mount it finds as its own, and gives it back.
+     */
+    private void releaseLeftoverRootfs(Container c) {
+        try {
+            images.containerLayers().mount(c.id());
+            images.containerLayers().unmount(c.id());
+        } catch (IOException e) {
+            LOG.warn("unmounting the root filesystem of container {}: {}", c.shortId(), e.getMessage());
         }
     }
 

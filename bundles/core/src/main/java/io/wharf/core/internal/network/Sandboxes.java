@@ -3,6 +3,8 @@ package io.wharf.core.internal.network;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -10,7 +12,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -369,12 +374,24 @@ public final class Sandboxes {
 
     /**
      * Releases what the containers' restore left alone: sandboxes of a daemon before this one whose
-     * containers are gone (or were never saved as running), their endpoints, ports and namespace.
+     * containers are gone (or were never saved as running), their endpoints, ports and namespace,
+     * and the namespaces of sandboxes it was killed before saving.
      */
     public void releaseLeftovers() {
         for (NetworkStore.StoredSandbox s : List.copyOf(leftovers.values())) {
             LOG.info("releasing the network sandbox left by container {}", s.containerId());
             detach(s.containerId(), s.sandbox());
+        }
+        Set<Path> kept = sandboxes.values().stream().map(Sandbox::key).collect(Collectors.toSet());
+        try (Stream<Path> keys = Files.list(sandboxDir)) {
+            for (Path key : keys.filter(k -> !kept.contains(k)).toList()) {
+                LOG.info("removing network namespace {}, whose sandbox was never saved", key);
+                NetworkNamespaces.delete(key);
+            }
+        } catch (NoSuchFileException e) {
+            // no sandbox was ever made
+        } catch (IOException e) {
+            LOG.warn("removing left-over network namespaces: {}", e.getMessage());
         }
     }
 

@@ -82,6 +82,12 @@ public interface ContainerRuntime {
     void delete(String containerId);
 
     /**
+     * Removes what an earlier run of the daemon left of a start it did not finish: the container's
+     * task, killed and waited for, and its record. Having neither is not an error.
+     */
+    void discard(String containerId);
+
+    /**
      * Reconnects to a task that outlived an earlier run of the daemon, re-opening its stdio.
      *
      * @return the task as it is now, or empty when the runtime has no task for the container

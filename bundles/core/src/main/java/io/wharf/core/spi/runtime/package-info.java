@@ -3,7 +3,7 @@
  * version and docker info, and the calls that run containers.
  */
 @Export
-@Version("1.1.0")
+@Version("1.2.0")
 package io.wharf.core.spi.runtime;
 
 import org.osgi.annotation.bundle.Export;
