@@ -7,12 +7,17 @@ import io.wharf.core.spi.runtime.RuntimeInfo;
 /** containerd's version as it last answered, and runc's as read once at start. */
 final class ContainerdRuntimeInfo implements RuntimeInfo {
 
-    private final OciRuntime runtime;
+    private volatile OciRuntime runtime;
     private volatile ContainerdVersion containerd;
 
     ContainerdRuntimeInfo(OciRuntime runtime, ContainerdVersion containerd) {
         this.runtime = runtime;
         this.containerd = containerd;
+    }
+
+    /** runc's version, when it was read after this was made (the own containerd's start). */
+    void runtime(OciRuntime runc) {
+        runtime = runc;
     }
 
     void update(ContainerdVersion version) {

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;
@@ -52,10 +53,9 @@ public final class ContainerdSetup {
     }
 
     private void start() {
-        OciRuntime runc = RuntimeVersions.query(RUNC, RUNC);
         String external = daemon.containerdAddress();
         try {
-            ContainerdRuntimeInfo info = external.isEmpty() ? startOwn(runc) : connect(external, runc);
+            ContainerdRuntimeInfo info = external.isEmpty() ? startOwn() : connect(external, RuntimeVersions.query(RUNC, RUNC));
             if (info != null) {
                 register(info);
             }
@@ -68,24 +68,52 @@ public final class ContainerdSetup {
         }
     }
 
-    private ContainerdRuntimeInfo startOwn(OciRuntime runc) throws ContainerdException, InterruptedException {
+    /**
+     * containerd is started first: while it starts (a few hundred ms before it answers), this
+     * thread makes the gRPC client (whose classes take about as long to load) and asks runc for
+     * its version.
+     */
+    private ContainerdRuntimeInfo startOwn() throws ContainerdException, InterruptedException {
         ContainerdConfig config = ContainerdConfig.forDaemon(daemon.dataRoot(), daemon.execRoot());
         try {
             config.write();
         } catch (IOException e) {
             throw new ContainerdException("failed to write the containerd config " + config.configFile() + ": " + e);
         }
-        ContainerdRuntimeInfo info = new ContainerdRuntimeInfo(runc, null);
+        CompletableFuture<ContainerdClient> clientReady = new CompletableFuture<>();
+        ContainerdRuntimeInfo info = new ContainerdRuntimeInfo(null, null);
         ContainerdSupervisor s;
         synchronized (this) {
             if (closing) {
                 return null;
             }
-            client = new ContainerdClient(config.address());
-            s = new ContainerdSupervisor(config, daemon.debug(), client, info::update);
+            s = new ContainerdSupervisor(config, daemon.debug(), clientReady, info::update);
             supervisor = s;
         }
-        ContainerdVersion version = s.start();
+        s.launch();
+        ContainerdClient c;
+        try {
+            c = new ContainerdClient(config.address());
+        } catch (RuntimeException e) {
+            clientReady.completeExceptionally(e);
+            throw e;
+        }
+        boolean closed;
+        synchronized (this) {
+            closed = closing;
+            if (!closed) {
+                client = c;
+            }
+        }
+        clientReady.complete(c);
+        if (closed) {
+            // deactivate() stops the supervisor; the client it may still use goes once it has
+            s.stop();
+            c.close();
+            return null;
+        }
+        info.runtime(RuntimeVersions.query(RUNC, RUNC));
+        ContainerdVersion version = s.awaitFirstStart();
         LOG.info("containerd {} answers on {}", version.version(), config.address());
         return info;
     }

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -45,7 +46,7 @@ final class ContainerdSupervisor {
 
     private final ContainerdConfig config;
     private final boolean debug;
-    private final ContainerdClient client;
+    private final Future<ContainerdClient> client;
     private final Consumer<ContainerdVersion> onReady;
     private final CompletableFuture<ContainerdVersion> firstStart = new CompletableFuture<>();
     private final Object lock = new Object();
@@ -56,9 +57,12 @@ final class ContainerdSupervisor {
     private volatile String lastOutput = "";
 
     /**
+     * @param client  the client to ask whether containerd answers; it may still be in the making
+     *                when containerd is started (loading the gRPC client's classes takes about as
+     *                long as containerd's own start, so the two overlap)
      * @param onReady told containerd's version each time a (re)started containerd answers
      */
-    ContainerdSupervisor(ContainerdConfig config, boolean debug, ContainerdClient client,
+    ContainerdSupervisor(ContainerdConfig config, boolean debug, Future<ContainerdClient> client,
             Consumer<ContainerdVersion> onReady) {
         this.config = config;
         this.debug = debug;
@@ -66,9 +70,13 @@ final class ContainerdSupervisor {
         this.onReady = onReady;
     }
 
-    /** Starts containerd and returns once it answers; the supervision goes on until {@link #stop()}. */
-    ContainerdVersion start() throws ContainerdException, InterruptedException {
+    /** Starts containerd and returns; the supervision goes on until {@link #stop()}. */
+    void launch() {
         thread = Thread.ofPlatform().name("containerd-supervisor").start(this::supervise);
+    }
+
+    /** After {@link #launch()}: returns once the first containerd answers. */
+    ContainerdVersion awaitFirstStart() throws ContainerdException, InterruptedException {
         try {
             return firstStart.get();
         } catch (ExecutionException e) {
@@ -99,7 +107,15 @@ final class ContainerdSupervisor {
                     return;
                 }
                 Process running = p;
-                Optional<ContainerdVersion> ready = client.awaitReady(STARTUP_TIMEOUT, () -> running.isAlive() && !isStopping());
+                ContainerdClient c;
+                try {
+                    c = client.get();
+                } catch (ExecutionException e) {
+                    terminate(p);
+                    firstStart.completeExceptionally(new ContainerdException("failed to make the containerd client: " + e.getCause()));
+                    return;
+                }
+                Optional<ContainerdVersion> ready = c.awaitReady(STARTUP_TIMEOUT, () -> running.isAlive() && !isStopping());
                 if (isStopping()) {
                     return;
                 }
