@@ -90,8 +90,12 @@ class RegistryTlsTest {
                 Files.copy(dir.resolve("ca.pem"), hostDir.resolve("ca.crt"));
                 Cli.Result noCert = d.docker("pull", ref);
                 assertNotEquals(0, noCert.exitCode(), noCert.out());
-                assertTrue(noCert.err().contains("Get \"https://" + registry.host() + "/v2/\": remote error: tls: "),
-                        noCert.err());
+                // TLS 1.3 asks for the client's certificate after the handshake: the registry's alert
+                // ("certificate required") races its closing of the connection, and the JDK's client
+                // sometimes reads the close first. Either way the pull fails on that request.
+                String request = "Get \"https://" + registry.host() + "/v2/\": ";
+                assertTrue(noCert.err().contains(request + "remote error: tls: ")
+                        || noCert.err().contains(request + "HTTP/1.1 header parser received no bytes"), noCert.err());
 
                 Files.copy(dir.resolve("client.cert"), hostDir.resolve("client.cert"));
                 Cli.Result noKey = d.docker("pull", ref);
