@@ -61,14 +61,14 @@ final class RegistryTls {
 
     private final Path certsDir;
     private volatile List<X509Certificate> systemRoots;
-    private volatile HttpClient system;
-    private final HttpClient unverified;
+    /** Made at first use: a client and its TLS context cost a selector thread and ~350 classes. */
+    private HttpClient system; // guarded by this
+    private HttpClient unverified; // guarded by this
     private final Map<String, HostClient> hosts = new ConcurrentHashMap<>();
 
     /** {@code certsDir}: the certs.d directory, or null for none. */
     RegistryTls(Path certsDir) {
         this.certsDir = certsDir;
-        this.unverified = builder().sslContext(trustAll()).build();
     }
 
     /** A host's client, made for the files its certs.d directory had then. */
@@ -98,22 +98,18 @@ final class RegistryTls {
     }
 
     /** Verifies with the system's trust store only (Docker Hub's official registry, plain http). */
-    HttpClient system() throws IOException {
-        HttpClient c = system;
-        if (c == null) {
-            synchronized (this) {
-                c = system;
-                if (c == null) {
-                    c = builder().sslContext(context(systemRoots(), List.of())).build();
-                    system = c;
-                }
-            }
+    synchronized HttpClient system() throws IOException {
+        if (system == null) {
+            system = builder().sslContext(context(systemRoots(), List.of())).build();
         }
-        return c;
+        return system;
     }
 
     /** For --insecure-registry: TLS without certificate or host name checks. */
-    HttpClient unverified() {
+    synchronized HttpClient unverified() {
+        if (unverified == null) {
+            unverified = builder().sslContext(trustAll()).build();
+        }
         return unverified;
     }
 
