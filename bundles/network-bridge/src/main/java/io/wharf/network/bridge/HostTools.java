@@ -3,11 +3,10 @@ package io.wharf.network.bridge;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
+
+import io.wharf.core.spi.linux.Commands;
 
 /**
  * The host tools the driver runs (ip, nsenter, iptables-save, iptables-restore), found once by
@@ -40,23 +39,7 @@ final class HostTools {
 
     /** The absolute path of {@code name} in PATH or the system directories, or the bare name when none has it. */
     static String find(String name) {
-        Set<String> dirs = new LinkedHashSet<>();
-        String path = System.getenv("PATH");
-        if (path != null) {
-            for (String dir : path.split(":")) {
-                if (!dir.isEmpty()) {
-                    dirs.add(dir);
-                }
-            }
-        }
-        dirs.addAll(SYSTEM_DIRS);
-        for (String dir : dirs) {
-            Path candidate = Path.of(dir, name);
-            if (Files.isExecutable(candidate)) {
-                return candidate.toString();
-            }
-        }
-        return name;
+        return Commands.lookPath(name, SYSTEM_DIRS).map(Path::toString).orElse(name);
     }
 
     /** Runs {@code command} with {@code input} (may be null) on its standard input; returns stdout and stderr. */

@@ -83,6 +83,20 @@ class BridgeNetworkDriverTest {
         return ThreadLocalRandom.current().nextInt(20000, 60000);
     }
 
+    /** A new sandbox with an endpoint of {@code n}, joined. */
+    private record Joined(Path sandbox, Endpoint endpoint) {
+        String ip() {
+            return endpoint.ip();
+        }
+    }
+
+    private Joined join(Network n, Endpoint.PortMapping... ports) throws IOException {
+        Path sandbox = k.sandbox();
+        Endpoint e = k.endpoint(n, List.of(ports));
+        driver.join(n, e, sandbox);
+        return new Joined(sandbox, e);
+    }
+
     /** The rules dockerd 20.10 makes for a bridge network with default options, as iptables-save prints them. */
     private static List<String> dockerdRules(Network n) {
         String br = bridge(n);
@@ -152,25 +166,21 @@ class BridgeNetworkDriverTest {
     void twoSandboxesJoinedToANetworkPingEachOtherAndTheGateway() throws Exception {
         Network n = k.network();
         driver.createNetwork(n);
-        Path a = k.sandbox();
-        Path b = k.sandbox();
-        Endpoint ea = k.endpoint(n, List.of());
-        Endpoint eb = k.endpoint(n, List.of());
-        driver.join(n, ea, a);
-        driver.join(n, eb, b);
+        Joined a = join(n);
+        Joined b = join(n);
 
-        assertTrue(ping(a, eb.ip()), "a pings b");
-        assertTrue(ping(b, ea.ip()), "b pings a");
-        assertTrue(ping(a, gateway(n)), "a pings the gateway");
+        assertTrue(ping(a.sandbox(), b.ip()), "a pings b");
+        assertTrue(ping(b.sandbox(), a.ip()), "b pings a");
+        assertTrue(ping(a.sandbox(), gateway(n)), "a pings the gateway");
 
-        String eth0 = KernelFixture.insideOutput(a, "ip", "-o", "addr", "show", "dev", "eth0");
-        assertTrue(eth0.contains("inet " + ea.address()), eth0);
-        String linkA = KernelFixture.insideOutput(a, "ip", "-o", "link", "show", "dev", "eth0");
-        assertTrue(linkA.contains("link/ether " + ea.macAddress()), linkA);
+        String eth0 = KernelFixture.insideOutput(a.sandbox(), "ip", "-o", "addr", "show", "dev", "eth0");
+        assertTrue(eth0.contains("inet " + a.endpoint().address()), eth0);
+        String linkA = KernelFixture.insideOutput(a.sandbox(), "ip", "-o", "link", "show", "dev", "eth0");
+        assertTrue(linkA.contains("link/ether " + a.endpoint().macAddress()), linkA);
         assertTrue(linkA.contains("mtu 1500"), linkA);
-        assertTrue(KernelFixture.insideOutput(a, "ip", "route").contains("default via " + gateway(n) + " dev eth0"));
-        assertTrue(KernelFixture.insideOutput(a, "ip", "-o", "link", "show", "dev", "lo").contains("UP"));
-        String host = HostTools.run("ip", "-o", "link", "show", "dev", BridgeNetworkDriver.hostVeth(ea));
+        assertTrue(KernelFixture.insideOutput(a.sandbox(), "ip", "route").contains("default via " + gateway(n) + " dev eth0"));
+        assertTrue(KernelFixture.insideOutput(a.sandbox(), "ip", "-o", "link", "show", "dev", "lo").contains("UP"));
+        String host = HostTools.run("ip", "-o", "link", "show", "dev", BridgeNetworkDriver.hostVeth(a.endpoint()));
         assertTrue(host.contains("master " + bridge(n)) && host.contains("state UP"), host);
     }
 
@@ -178,15 +188,11 @@ class BridgeNetworkDriverTest {
     void enableIccFalseStopsTrafficBetweenTheNetworksContainersButNotToTheGateway() throws Exception {
         Network n = k.network(false, Map.of(Network.ENABLE_ICC, "false"));
         driver.createNetwork(n);
-        Path a = k.sandbox();
-        Path b = k.sandbox();
-        Endpoint ea = k.endpoint(n, List.of());
-        Endpoint eb = k.endpoint(n, List.of());
-        driver.join(n, ea, a);
-        driver.join(n, eb, b);
+        Joined a = join(n);
+        Joined b = join(n);
 
-        assertTrue(ping(a, gateway(n)), "a pings the gateway");
-        assertFalse(ping(a, eb.ip()), "a must not reach b");
+        assertTrue(ping(a.sandbox(), gateway(n)), "a pings the gateway");
+        assertFalse(ping(a.sandbox(), b.ip()), "a must not reach b");
         List<String> rules = rules();
         assertTrue(rules.contains("-A FORWARD -i " + bridge(n) + " -o " + bridge(n) + " -j DROP"));
         assertFalse(rules.contains("-A FORWARD -i " + bridge(n) + " -o " + bridge(n) + " -j ACCEPT"));
@@ -272,15 +278,11 @@ class BridgeNetworkDriverTest {
         Network n2 = k.network();
         driver.createNetwork(n1);
         driver.createNetwork(n2);
-        Path a = k.sandbox();
-        Path b = k.sandbox();
-        Endpoint ea = k.endpoint(n1, List.of());
-        Endpoint eb = k.endpoint(n2, List.of());
-        driver.join(n1, ea, a);
-        driver.join(n2, eb, b);
+        Joined a = join(n1);
+        Joined b = join(n2);
 
-        assertTrue(ping(a, gateway(n1)));
-        assertFalse(ping(a, eb.ip()), "isolation stages drop a→b");
+        assertTrue(ping(a.sandbox(), gateway(n1)));
+        assertFalse(ping(a.sandbox(), b.ip()), "isolation stages drop a→b");
         List<String> rules = rules();
         for (Network n : List.of(n1, n2)) {
             assertTrue(rules.contains("-A DOCKER-ISOLATION-STAGE-1 -i " + bridge(n) + " ! -o " + bridge(n)
@@ -293,21 +295,17 @@ class BridgeNetworkDriverTest {
     void anInternalNetworkConnectsItsContainersAndDropsWhatCrossesItsSubnet() throws Exception {
         Network n = k.network(true, Map.of());
         driver.createNetwork(n);
-        Path a = k.sandbox();
-        Path b = k.sandbox();
-        Endpoint ea = k.endpoint(n, List.of(new Endpoint.PortMapping("tcp", "0.0.0.0", port(), 80)));
-        Endpoint eb = k.endpoint(n, List.of());
-        driver.join(n, ea, a);
-        driver.join(n, eb, b);
+        Joined a = join(n, new Endpoint.PortMapping("tcp", "0.0.0.0", port(), 80));
+        Joined b = join(n);
 
-        assertTrue(ping(a, eb.ip()));
+        assertTrue(ping(a.sandbox(), b.ip()));
         List<String> rules = rules();
         String br = bridge(n);
         assertHasAll(List.of("-A DOCKER-ISOLATION-STAGE-1 ! -s " + subnet(n) + " -o " + br + " -j DROP",
                 "-A DOCKER-ISOLATION-STAGE-1 ! -d " + subnet(n) + " -i " + br + " -j DROP",
                 "-A FORWARD -i " + br + " -o " + br + " -j ACCEPT"), rules);
         assertEquals(List.of(), rules.stream().filter(r -> r.contains("MASQUERADE") || r.contains("DNAT")
-                || r.contains("-o " + br + " -j DOCKER")).filter(r -> r.contains(br) || r.contains(ea.ip())).toList(),
+                || r.contains("-o " + br + " -j DOCKER")).filter(r -> r.contains(br) || r.contains(a.ip())).toList(),
                 "no NAT and no published port on an internal network");
     }
 
@@ -345,17 +343,13 @@ class BridgeNetworkDriverTest {
             String before = iptablesSave();
             Network n = k.network(false, Map.of(Network.ENABLE_ICC, "false"));
             driver.createNetwork(n);
-            Path a = k.sandbox();
-            Path b = k.sandbox();
-            Endpoint ea = k.endpoint(n, List.of(new Endpoint.PortMapping("tcp", "0.0.0.0", port(), 80)));
-            Endpoint eb = k.endpoint(n, List.of());
-            driver.join(n, ea, a);
-            driver.join(n, eb, b);
+            Joined a = join(n, new Endpoint.PortMapping("tcp", "0.0.0.0", port(), 80));
+            Joined b = join(n);
             assertEquals(before, iptablesSave());
-            assertTrue(ping(a, eb.ip()), "nothing filters the bridge either");
+            assertTrue(ping(a.sandbox(), b.ip()), "nothing filters the bridge either");
 
-            driver.leave(n, ea, a);
-            driver.leave(n, eb, b);
+            driver.leave(n, a.endpoint(), a.sandbox());
+            driver.leave(n, b.endpoint(), b.sandbox());
             driver.deleteNetwork(n);
             assertEquals(before, iptablesSave());
             assertFalse(linkExists(bridge(n)));

@@ -15,6 +15,7 @@ import io.wharf.core.internal.container.spec.SpecInput;
 import io.wharf.core.internal.container.spec.SpecPlatform;
 import io.wharf.core.internal.units.Sizes;
 import io.wharf.core.internal.json.Json;
+import io.wharf.core.spi.linux.Commands;
 
 /**
  * The OCI specs of the daemon's containers: the container's at each start, an exec's process (on
@@ -58,14 +59,8 @@ final class ContainerSpecs {
      * Null when neither is there, so that a container asking for an init gets dockerd's error.
      */
     private static Path defaultInitBinary() {
-        String path = System.getenv("PATH");
-        for (String dir : (path == null ? "" : path).split(":")) {
-            Path candidate = Path.of(dir.isEmpty() ? "." : dir, "docker-init");
-            if (Files.isExecutable(candidate)) {
-                return candidate;
-            }
-        }
-        return Files.isExecutable(DEBIAN_TINI) ? DEBIAN_TINI : null;
+        return Commands.lookPath("docker-init", List.of())
+                .orElse(Files.isExecutable(DEBIAN_TINI) ? DEBIAN_TINI : null);
     }
 
     /** --default-shm-size: the /dev/shm of containers that do not set their own. */

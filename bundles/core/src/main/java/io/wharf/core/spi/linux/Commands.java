@@ -2,9 +2,14 @@ package io.wharf.core.spi.linux;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 
-/** Host tools (cp, btrfs, ...) run to completion, their output returned or made the error. */
+/** Host tools (cp, btrfs, ...) found and run to completion, their output returned or made the error. */
 public final class Commands {
 
     private Commands() {
@@ -25,5 +30,28 @@ public final class Commands {
             throw new IOException("interrupted: " + String.join(" ", cmd), e);
         }
         return out;
+    }
+
+    /**
+     * The first executable {@code name} in the directories of PATH, then in {@code moreDirs} (for
+     * a daemon started with a PATH that lacks the sbin directories). Empty PATH entries are
+     * skipped: a daemon's working directory is no place to take binaries from.
+     */
+    public static Optional<Path> lookPath(String name, List<String> moreDirs) {
+        Set<String> dirs = new LinkedHashSet<>();
+        String path = System.getenv("PATH");
+        for (String dir : (path == null ? "" : path).split(":")) {
+            if (!dir.isEmpty()) {
+                dirs.add(dir);
+            }
+        }
+        dirs.addAll(moreDirs);
+        for (String dir : dirs) {
+            Path candidate = Path.of(dir, name);
+            if (Files.isExecutable(candidate)) {
+                return Optional.of(candidate);
+            }
+        }
+        return Optional.empty();
     }
 }
