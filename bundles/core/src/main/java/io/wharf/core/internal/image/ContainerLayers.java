@@ -26,8 +26,9 @@ import io.wharf.core.spi.reference.Digest;
  * Containers' read-write layers in moby's layout, layerdb/mounts/CONTAINER/ with the files
  * mount-id, init-id and parent. Each container gets an init layer on its image's top layer, holding
  * the mount points and files the daemon manages (moby's initlayer), and its read-write layer on
- * that. The record is written last on create and removed first on remove; driver layers a crash
- * left without a record are named after their container and replaced when it is created again.
+ * that. The record's directory is made first on create and mount-id written last; on remove
+ * mount-id goes first. A record without mount-id is a create or remove cut short: its driver
+ * layers, named after the container, go with it.
  */
 public final class ContainerLayers {
 
@@ -56,6 +57,10 @@ public final class ContainerLayers {
         String mountId = containerId;
         String initId = mountId + "-init";
         String parentCache = parent == null ? null : layers.get(parent).cacheId();
+        Path dir = root.resolve(containerId);
+        // The record's directory first: a create cut short leaves it without mount-id, and the
+        // sweep at the next start (removeAllBut) removes what the driver had made by then.
+        Files.createDirectories(dir);
         removeDriverLayer(mountId);
         removeDriverLayer(initId);
         driver.createReadWrite(initId, parentCache);
@@ -74,8 +79,6 @@ public final class ContainerLayers {
             driver.put(initId);
         }
         driver.createReadWrite(mountId, initId);
-        Path dir = root.resolve(containerId);
-        Files.createDirectories(dir);
         AtomicFiles.write(dir.resolve("init-id"), initId.getBytes(StandardCharsets.US_ASCII));
         if (parent != null) {
             AtomicFiles.write(dir.resolve("parent"), parent.toString().getBytes(StandardCharsets.US_ASCII));
@@ -111,6 +114,9 @@ public final class ContainerLayers {
     public synchronized void remove(String containerId) throws IOException {
         Path dir = root.resolve(containerId);
         if (!Files.exists(dir.resolve("mount-id"))) {
+            // a create cut short: its driver layers, if it made any, have the names create gives them
+            removeDriverLayer(containerId);
+            removeDriverLayer(containerId + "-init");
             Trees.delete(dir);
             return;
         }
