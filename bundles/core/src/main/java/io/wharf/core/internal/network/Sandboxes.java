@@ -128,6 +128,7 @@ public final class Sandboxes {
             if (created) {
                 NetworkNamespaces.delete(key);
             }
+            forget(req.containerId());
             throw e;
         }
     }
@@ -155,13 +156,22 @@ public final class Sandboxes {
         EndpointSettings active = requested.active(n.id(), endpointId, gateway, ip, prefix, mac(address),
                 NetworkController.PREDEFINED.contains(n.name()) ? requested.aliases() : aliases);
         Endpoint endpoint = endpoint(sandbox.containerId(), interfaceName, active, defaultRoute && !gateway.isEmpty(), bindings);
+        // On disk before the driver changes the host (veth, published ports' rules): a daemon
+        // killed during or after the join releases the endpoint at its next start.
+        sandbox.endpoints().put(n.name(), active);
         try {
+            persist(sandbox);
             networks.requireDriver(n.driver()).join(NetworkController.spi(n), endpoint, sandbox.key());
         } catch (IOException | RuntimeException e) {
+            sandbox.endpoints().remove(n.name());
             networks.releaseAddress(n.id(), ip);
+            try {
+                persist(sandbox); // without the endpoint again (a connect's sandbox lives on)
+            } catch (RuntimeException p) {
+                e.addSuppressed(p);
+            }
             throw e;
         }
-        sandbox.endpoints().put(n.name(), active);
         events.publish(Event.now("network", "connect", n.id(),
                 Map.of("container", sandbox.containerId(), "name", n.name(), "type", n.driver())));
         return new Joined(n, active, endpoint);
@@ -205,11 +215,7 @@ public final class Sandboxes {
             sandbox.stop();
         }
         leftovers.remove(containerId);
-        try {
-            store.removeSandbox(containerId);
-        } catch (IOException e) {
-            LOG.warn("removing the sandbox record of container {}: {}", containerId, e.getMessage());
-        }
+        forget(containerId);
         if (state == null) {
             return;
         }
@@ -359,6 +365,15 @@ public final class Sandboxes {
         if (s != null) {
             s.containerName(newName.replaceFirst("^/", ""));
             persist(s);
+        }
+    }
+
+    /** Removes the sandbox's record. */
+    private void forget(String containerId) {
+        try {
+            store.removeSandbox(containerId);
+        } catch (IOException e) {
+            LOG.warn("removing the sandbox record of container {}: {}", containerId, e.getMessage());
         }
     }
 
