@@ -3,6 +3,7 @@ package io.wharf.core.internal.container;
 import java.util.List;
 import java.util.Map;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
@@ -106,9 +107,9 @@ public record HostConfig(
         containerIDFile = containerIDFile == null ? "" : containerIDFile;
     }
 
-    /** This HostConfig with the resource settings dockerd fills in at create replaced. */
-    public HostConfig withResourceDefaults(long memorySwap, Long memorySwappiness, long shmSize,
-            Boolean oomKillDisable, Long pidsLimit) {
+    /** This HostConfig with the settings dockerd fills in at create replaced. */
+    public HostConfig withCreateDefaults(long memorySwap, Long memorySwappiness, long shmSize,
+            Boolean oomKillDisable, Long pidsLimit, List<String> maskedPaths, List<String> readonlyPaths) {
         return new HostConfig(binds, containerIDFile, logConfig, networkMode, portBindings, restartPolicy, autoRemove,
                 volumeDriver, volumesFrom, mounts, consoleSize, annotations, capAdd, capDrop, cgroupnsMode, dns,
                 dnsOptions, dnsSearch, extraHosts, groupAdd, ipcMode, cgroup, links, oomScoreAdj, pidMode, privileged,
@@ -129,6 +130,7 @@ public record HostConfig(
     @JsonNaming(PropertyNamingStrategies.UpperCamelCaseStrategy.class)
     public record RestartPolicy(String name, int maximumRetryCount) {
 
+        @JsonIgnore // not a field of the API's RestartPolicy
         public boolean isNone() {
             return name.isEmpty() || name.equals("no");
         }

@@ -60,7 +60,8 @@ public final class ContainerSettings {
     /**
      * The HostConfig dockerd stores after create: swap twice the memory when only memory is limited,
      * the default /dev/shm size, OOM killing enabled unless disabled, a swappiness of -1 (the CLI's
-     * "unset") and a PIDs limit of 0 or less (both "unlimited") removed.
+     * "unset") and a PIDs limit of 0 or less (both "unlimited") removed, and the default masked and
+     * read-only paths of an unprivileged container written out (inspect shows them).
      */
     public static HostConfig adapt(HostConfig host) {
         return adapt(host, DEFAULT_SHM_SIZE);
@@ -72,8 +73,11 @@ public final class ContainerSettings {
         Long swappiness = host.memorySwappiness() != null && host.memorySwappiness() == -1 ? null
                 : host.memorySwappiness();
         Long pids = host.pidsLimit() != null && host.pidsLimit() <= 0 ? null : host.pidsLimit();
-        return host.withResourceDefaults(swap, swappiness, host.shmSize() == 0 ? defaultShmSize : host.shmSize(),
-                host.oomKillDisable() == null ? Boolean.FALSE : host.oomKillDisable(), pids);
+        boolean defaultPaths = !host.privileged();
+        return host.withCreateDefaults(swap, swappiness, host.shmSize() == 0 ? defaultShmSize : host.shmSize(),
+                host.oomKillDisable() == null ? Boolean.FALSE : host.oomKillDisable(), pids,
+                host.maskedPaths() == null && defaultPaths ? OciSpecBuilder.MASKED_PATHS : host.maskedPaths(),
+                host.readonlyPaths() == null && defaultPaths ? OciSpecBuilder.READONLY_PATHS : host.readonlyPaths());
     }
 
     /**

@@ -179,6 +179,9 @@ class ContainerSettingsTest {
         assertNull(h.pidsLimit());
         assertEquals(64L * 1024 * 1024, h.shmSize());
         assertFalse(h.oomKillDisable());
+        assertTrue(h.maskedPaths().contains("/proc/kcore"), "inspect shows the default masked paths");
+        assertTrue(h.readonlyPaths().contains("/proc/sys"), "and the default read-only ones");
+        assertNull(ContainerSettings.adapt(rawHost("{'Privileged':true}")).maskedPaths(), "none when privileged");
 
         HostConfig kept = ContainerSettings.adapt(rawHost("{'Memory':10485760,'MemorySwap':-1,'ShmSize':1024,"
                 + "'PidsLimit':5,'OomKillDisable':true}"));
