@@ -73,6 +73,51 @@ class ContainersTest {
     }
 
     @Test
+    void aCommandThatCannotRunExitsWithDockerdsCodes() throws Exception {
+        try (WharfDaemon d = daemonWithBusybox()) {
+            Cli.Result notFound = d.docker("run", "--rm", "busybox", "nosuchcmd");
+            assertEquals(127, notFound.exitCode(), notFound.toString());
+            assertTrue(notFound.err().contains("exec: \"nosuchcmd\": executable file not found in $PATH"), notFound.err());
+            assertFalse(notFound.err().contains("Error waiting for container"),
+                    "the removal of the --rm container ends its wait without an error: " + notFound.err());
+            assertEquals("", d.docker("ps", "-aq").ok().out(), "--rm removed the container that did not start");
+
+            Cli.Result notExecutable = d.docker("run", "--name", "passwd", "busybox", "/etc/passwd");
+            assertEquals(126, notExecutable.exitCode(), notExecutable.toString());
+            assertEquals("created 126", d.inspect("{{.State.Status}} {{.State.ExitCode}}", "passwd"));
+            UnixHttp.Response start = UnixHttp.request(d.socket, "POST", "/v1.41/containers/passwd/start", Map.of());
+            assertEquals(400, start.status(), "a command that cannot run is the caller's mistake");
+            assertEquals("126\n", d.docker("wait", "passwd").ok().out());
+
+            Path file = Files.writeString(dir.resolve("a-file"), "x");
+            Cli.Result fileOntoDirectory = d.docker("run", "--name", "file-on-dir", "-v", file + ":/etc", "busybox", "true");
+            assertTrue(fileOntoDirectory.err().contains("Are you trying to mount a directory onto a file (or vice-versa)?"),
+                    fileOntoDirectory.err());
+            assertEquals("127", d.inspect("{{.State.ExitCode}}", "file-on-dir"));
+        }
+    }
+
+    @Test
+    void createAnswers404OnlyForAMissingImage() throws Exception {
+        try (WharfDaemon d = daemonWithBusybox()) {
+            // docker run pulls the image on a 404 from create: whatever else is missing is a 400.
+            for (String hostConfig : List.of("{'NetworkMode':'nosuchnet'}", "{'NetworkMode':'container:nosuch'}",
+                    "{'NetworkMode':'none','PidMode':'container:nosuch'}", "{'NetworkMode':'none','IpcMode':'container:nosuch'}",
+                    "{'NetworkMode':'none','VolumesFrom':['nosuch']}", "{'NetworkMode':'none','Links':['nosuch:db']}")) {
+                String body = ("{'Image':'busybox','Cmd':['true'],'HostConfig':" + hostConfig + "}").replace('\'', '"');
+                UnixHttp.Response r = UnixHttp.request(d.socket, "POST", "/v1.41/containers/create",
+                        Map.of("Content-Type", "application/json"), body.getBytes(StandardCharsets.UTF_8));
+                assertEquals(400, r.status(), hostConfig + ": " + r.body());
+                assertTrue(r.body().contains("nosuch"), r.body());
+            }
+            UnixHttp.Response image = UnixHttp.request(d.socket, "POST", "/v1.41/containers/create",
+                    Map.of("Content-Type", "application/json"), "{\"Image\":\"nosuchimage\"}".getBytes(StandardCharsets.UTF_8));
+            assertEquals(404, image.status(), image.body());
+            assertEquals("", d.docker("ps", "-aq").ok().out(), "no container was left by the refused creates");
+        }
+    }
+
+    @Test
     void detachedContainerLifecycle() throws Exception {
         try (WharfDaemon d = daemonWithBusybox()) {
             String id = d.docker("run", "-d", "--name", "web", "busybox", "sh", "-c",
@@ -97,11 +142,16 @@ class ContainersTest {
             assertFalse(stats.contains(" 0B /"), stats);
 
             d.docker("rename", "web", "web2").ok();
+            long beforeStop = System.currentTimeMillis() / 1000;
             long t0 = System.nanoTime();
             d.docker("stop", "-t", "5", "web2").ok();
             assertTrue(Duration.ofNanos(System.nanoTime() - t0).toSeconds() < 5, "stop returned before its timeout");
             assertEquals("0\n", d.docker("wait", "web2").ok().out());
             assertTrue(d.docker("logs", "web2").ok().out().contains("bye"));
+            String stopEvents = d.docker("events", "--since", Long.toString(beforeStop), "--until",
+                    Long.toString(System.currentTimeMillis() / 1000 + 1), "--filter", "container=web2",
+                    "--format", "{{.Action}} {{.Actor.Attributes.signal}}").ok().out();
+            assertTrue(stopEvents.contains("kill 15\ndie <no value>\nstop <no value>\n"), "stop's events as dockerd's: " + stopEvents);
 
             d.docker("start", "web2").ok();
             assertEquals("true", d.inspect("{{.State.Running}}", "web2"));

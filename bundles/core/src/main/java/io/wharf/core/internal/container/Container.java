@@ -303,6 +303,7 @@ public final class Container {
     }
 
     synchronized void markRemoved() {
+        state = state.removed();
         removed = true;
         notifyAll();
     }

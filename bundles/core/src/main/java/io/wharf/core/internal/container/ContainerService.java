@@ -46,6 +46,7 @@ import io.wharf.core.internal.network.EndpointSettings;
 import io.wharf.core.internal.network.NetworkController;
 import io.wharf.core.internal.system.HostFacts;
 import io.wharf.core.internal.volume.VolumeService;
+import io.wharf.core.spi.errors.ApiException;
 import io.wharf.core.spi.errors.ConflictException;
 import io.wharf.core.spi.errors.InvalidParameterException;
 import io.wharf.core.spi.errors.NotFoundException;
@@ -76,6 +77,8 @@ public final class ContainerService implements TaskListener {
     private static final Logger LOG = LoggerFactory.getLogger(ContainerService.class);
     static final int DEFAULT_STOP_TIMEOUT = 10;
     private static final int SIGKILL = 9;
+    /** How long a SIGKILL's exit is waited for (kill, rm -f) before the daemon goes on without it. */
+    private static final Duration KILL_EXIT_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration OOM_GRACE = Duration.ofMillis(200);
     private static final Duration LATE_OOM = Duration.ofSeconds(10);
     private static final Duration OUTPUT_DRAIN = Duration.ofSeconds(2);
@@ -209,6 +212,17 @@ public final class ContainerService implements TaskListener {
             throw new InvalidParameterException("Config cannot be empty in order to create a container");
         }
         ImageStore.Image image = images.resolve(requested.image());
+        try {
+            return create(name, image, requested, host, endpoints, warnings);
+        } catch (NotFoundException e) {
+            // docker run takes a 404 from create for a missing image and pulls it: anything else
+            // missing (a network, a container to share with) is the request's mistake, as in dockerd.
+            throw new InvalidParameterException(e.getMessage(), e);
+        }
+    }
+
+    private Container create(String name, ImageStore.Image image, ContainerConfig requested, HostConfig host,
+            Map<String, EndpointSettings> endpoints, List<String> warnings) throws IOException {
         ContainerConfig imageConfig = imageConfig(image);
         ContainerConfig config = requested.withImageDefaults(imageConfig, requested.image());
         ContainerSettings.requireCommand(config);
@@ -216,6 +230,7 @@ public final class ContainerService implements TaskListener {
         warnings.addAll(ContainerSettings.verify(config, requestedHost, specs.platform()));
         ContainerLogs.validate(requestedHost.logConfig());
         HostConfig hostConfig = ContainerSettings.adapt(requestedHost, specs.defaultShmSize());
+        requireSharedContainers(hostConfig);
         Map<String, EndpointSettings> networks = networking.atCreate(hostConfig, endpoints);
         String id = StringIds.generate();
         List<VolumeMount> volumes = List.of();
@@ -250,6 +265,23 @@ public final class ContainerService implements TaskListener {
             images.containerLayers().remove(id);
             Trees.delete(root.resolve(id));
             throw e;
+        }
+    }
+
+    /** The containers whose PID or IPC namespace a new one shares, and its --link targets, exist (dockerd checks at create). */
+    private void requireSharedContainers(HostConfig h) {
+        for (String mode : new String[] {h.pidMode(), h.ipcMode()}) {
+            if (mode != null && mode.startsWith("container:")) {
+                get(mode.substring("container:".length()));
+            }
+        }
+        for (String link : h.links() == null ? List.<String>of() : h.links()) {
+            String target = ContainerNetworking.parseLink(link)[0];
+            try {
+                get(target);
+            } catch (NotFoundException e) {
+                throw new InvalidParameterException("could not get container for " + target + ": " + e.getMessage(), e);
+            }
         }
     }
 
@@ -310,10 +342,15 @@ public final class ContainerService implements TaskListener {
             volumesMounted = true;
             OciSpec spec = specs.spec(c, c.hostConfig(), rootfs, networking.namespace(c));
             c.process(spec.process());
-            runtime.create(id, spec.json());
-            created = true;
             ContainerConfig cfg = c.config();
-            TaskProcess process = runtime.start(id, new Stdio(cfg.openStdin(), cfg.tty()));
+            TaskProcess process;
+            try {
+                runtime.create(id, spec.json());
+                created = true;
+                process = runtime.start(id, new Stdio(cfg.openStdin(), cfg.tty()));
+            } catch (ApiException refusal) {
+                throw InvalidStartException.of(c.path(), refusal);
+            }
             ProcessStreams streams = new ProcessStreams(c.shortId(), process, cfg.tty(), ContainerLogs.open(c));
             c.takePendingAttachments().forEach(streams::adopt);
             streams.start();
@@ -341,7 +378,8 @@ public final class ContainerService implements TaskListener {
             images.containerLayers().unmount(id);
             c.takePendingAttachments().forEach(Attachment::end);
             synchronized (c) {
-                c.state(c.state().failedToStart(e.getMessage(), 128));
+                int exitCode = e instanceof InvalidStartException invalid ? invalid.exitCode() : InvalidStartException.START_FAILED;
+                c.state(c.state().failedToStart(e.getMessage(), exitCode));
                 c.save();
             }
             throw e;
@@ -433,8 +471,9 @@ public final class ContainerService implements TaskListener {
             c.exited(restart ? s.restartingAfter(exit.exitCode(), exit.exitedAt(), oom)
                     : s.exited(exit.exitCode(), exit.exitedAt(), oom));
             save(c);
+            // Before whoever waits for the exit can go on: a stop's "stop" event follows its "die".
+            publish(c, "die", Map.of("exitCode", Integer.toString(exit.exitCode())));
         }
-        publish(c, "die", Map.of("exitCode", Integer.toString(exit.exitCode())));
         if (restart) {
             Duration delay = RestartPolicies.nextDelay(restartDelays.get(id), runTime);
             restartDelays.put(id, delay);
@@ -555,16 +594,14 @@ public final class ContainerService implements TaskListener {
         return s == null || s.isEmpty() ? "SIGTERM" : s;
     }
 
+    /** Signals the container's process, with a kill event as dockerd has for each signal it sends. */
     private void signalQuietly(Container c, int signal) {
-        signalQuietly(c, c.id(), signal);
-    }
-
-    private void signalQuietly(Container c, String processId, int signal) {
         try {
-            runtime.signal(c.id(), processId, signal);
+            runtime.signal(c.id(), c.id(), signal);
         } catch (NotFoundException e) {
-            // it exited meanwhile
+            return; // it exited meanwhile
         }
+        publish(c, "kill", Map.of("signal", Integer.toString(signal)));
     }
 
     /** Waits for the exit after {@code exitsBefore} (a null timeout waits for ever). */
@@ -582,17 +619,23 @@ public final class ContainerService implements TaskListener {
         return true;
     }
 
-    /** POST /containers/{id}/kill. */
-    public void kill(Container c, String signal) {
+    /**
+     * POST /containers/{id}/kill. A SIGKILL returns once the exit is handled, as dockerd's does, so
+     * that a {@code docker start} right after it starts the container again.
+     */
+    public void kill(Container c, int sig) throws InterruptedException {
         ContainerState s = c.state();
         if (!s.running() || s.restarting()) {
             throw new ConflictException("Container " + c.id() + " is not running");
         }
-        int sig = Signals.parse(signal == null || signal.isEmpty() ? "KILL" : signal);
         c.manuallyStopped(true);
         save(c);
+        long exitsBefore = c.exits();
         runtime.signal(c.id(), c.id(), sig);
         publish(c, "kill", Map.of("signal", Integer.toString(sig)));
+        if (sig == SIGKILL && !awaitExit(c, exitsBefore, KILL_EXIT_TIMEOUT)) {
+            LOG.warn("container {} has not exited {} s after SIGKILL", c.shortId(), KILL_EXIT_TIMEOUT.toSeconds());
+        }
     }
 
     /** POST /containers/{id}/restart. */
@@ -683,7 +726,7 @@ public final class ContainerService implements TaskListener {
             }
             signalQuietly(c, SIGKILL);
             try {
-                awaitExit(c, before, Duration.ofSeconds(30));
+                awaitExit(c, before, KILL_EXIT_TIMEOUT);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new SystemException("interrupted while killing container " + c.id(), e);

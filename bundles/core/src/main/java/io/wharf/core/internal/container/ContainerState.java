@@ -44,7 +44,7 @@ public record ContainerState(String status, boolean running, boolean paused, boo
                 exitCode, error, startedAt, finishedAt, health);
     }
 
-    /** A start that failed: the container stays stopped with the runtime's message (exit code 128, as dockerd). */
+    /** A start that failed: the container stays stopped with the runtime's message and dockerd's exit code for it. */
     public ContainerState failedToStart(String message, int code) {
         return new ContainerState(status.equals("created") ? "created" : "exited", false, false, false, false, false,
                 0, code, message, startedAt, finishedAt, health);
@@ -53,6 +53,15 @@ public record ContainerState(String status, boolean running, boolean paused, boo
     public ContainerState removing() {
         return new ContainerState("removing", running, paused, restarting, oomKilled, dead, pid, exitCode, error,
                 startedAt, finishedAt, health);
+    }
+
+    /**
+     * Removed: the error goes, as dockerd clears it once a removal succeeds, so that whoever waited
+     * for the removal ({@code docker run --rm} whose start failed) reads none.
+     */
+    public ContainerState removed() {
+        return new ContainerState(status, running, paused, restarting, oomKilled, dead, pid, exitCode, "", startedAt,
+                finishedAt, health);
     }
 
     /** A container whose removal failed half-way: it can only be removed (force) again. */

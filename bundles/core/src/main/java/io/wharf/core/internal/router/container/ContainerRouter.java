@@ -24,6 +24,7 @@ import io.wharf.core.internal.container.ContainerState;
 import io.wharf.core.internal.container.Exec;
 import io.wharf.core.internal.container.HostConfig;
 import io.wharf.core.internal.container.logs.LogsOptions;
+import io.wharf.core.internal.container.spec.Signals;
 import io.wharf.core.internal.json.Json;
 import io.wharf.core.internal.time.Timestamps;
 import io.wharf.core.internal.network.EndpointSettings;
@@ -203,8 +204,11 @@ public final class ContainerRouter implements Router {
         resp.empty(204);
     }
 
-    private void kill(ApiRequest req, ApiResponse resp) {
-        containers.kill(container(req), req.query("signal").orElse(""));
+    private void kill(ApiRequest req, ApiResponse resp) throws InterruptedException {
+        // The signal is read before the container is looked up, as dockerd answers a bad one first.
+        String signal = req.query("signal").orElse("");
+        int number = Signals.parse(signal.isEmpty() ? "KILL" : signal);
+        containers.kill(container(req), number);
         resp.empty(204);
     }
 
