@@ -142,6 +142,11 @@ class ContainersTest {
             assertFalse(stats.contains(" 0B /"), stats);
 
             d.docker("rename", "web", "web2").ok();
+            d.docker("create", "--name", "other", "busybox", "true").ok();
+            Cli.Result taken = d.docker("rename", "web2", "other");
+            assertTrue(taken.err().contains("Error when allocating new name: Conflict. The container name \"/other\" is already in use"),
+                    taken.err());
+            d.docker("rm", "other").ok();
             long beforeStop = System.currentTimeMillis() / 1000;
             long t0 = System.nanoTime();
             d.docker("stop", "-t", "5", "web2").ok();
@@ -425,8 +430,11 @@ class ContainersTest {
             assertTrue(ro.exitCode() != 0 && ro.err().contains("mounted volume is marked read-only"), ro.toString());
             d.docker("rm", "-f", "bound").ok();
 
+            d.docker("update", "--restart", "on-failure:2", "box").ok();
             d.docker("update", "--memory", "64m", "--memory-swap", "128m", "box").ok();
             assertEquals("67108864", d.inspect("{{.HostConfig.Memory}}", "box"));
+            assertEquals("on-failure 2", d.inspect("{{.HostConfig.RestartPolicy.Name}} {{.HostConfig.RestartPolicy.MaximumRetryCount}}",
+                    "box"), "an update of other settings keeps the restart policy");
             assertEquals("67108864\n", d.docker("exec", "box", "cat", "/sys/fs/cgroup/memory/memory.limit_in_bytes").ok().out());
 
             d.docker("commit", "-c", "CMD [\"cat\", \"/root/inside.txt\"]", "box", "committed:1").ok();

@@ -761,7 +761,12 @@ public final class ContainerService implements TaskListener {
             throw new InvalidParameterException("Neither old nor new names may be empty");
         }
         String old = c.name();
-        String reserved = names.reserve(newName, c.id());
+        String reserved;
+        try {
+            reserved = names.reserve(newName, c.id());
+        } catch (ConflictException e) {
+            throw new ConflictException("Error when allocating new name: " + e.getMessage(), e);
+        }
         if (reserved.equals(old)) {
             throw new InvalidParameterException("Renaming a container with the same name as its current name");
         }
@@ -786,18 +791,20 @@ public final class ContainerService implements TaskListener {
         HostConfig updated;
         synchronized (c) {
             ObjectNode merged = Json.MAPPER.valueToTree(c.hostConfig());
+            // A zero value means "not changed", as in moby's update; the RestartPolicy, given whole,
+            // changes when it names a policy (the CLI sends an empty one with every other update).
+            boolean newPolicy = !changes.path("RestartPolicy").path("Name").asText("").isEmpty();
             changes.fields().forEachRemaining(f -> {
                 boolean zero = f.getValue().isNull() || f.getValue().isNumber() && f.getValue().asLong() == 0
                         || f.getValue().isTextual() && f.getValue().asText().isEmpty()
                         || f.getValue().isArray() && f.getValue().isEmpty();
-                // A zero value means "not changed", as in moby's update (except RestartPolicy, given whole).
-                if (merged.has(f.getKey()) && (!zero || f.getKey().equals("RestartPolicy") && !f.getValue().isNull())) {
+                boolean change = f.getKey().equals("RestartPolicy") ? newPolicy : !zero;
+                if (merged.has(f.getKey()) && change) {
                     merged.set(f.getKey(), f.getValue());
                 }
             });
             updated = Json.MAPPER.convertValue(merged, HostConfig.class);
-            if (changes.has("RestartPolicy") && !changes.get("RestartPolicy").isNull() && updated.autoRemove()
-                    && !updated.restartPolicy().isNone()) {
+            if (newPolicy && updated.autoRemove() && !updated.restartPolicy().isNone()) {
                 throw new InvalidParameterException("Restart policy cannot be updated because AutoRemove is enabled for the container");
             }
             ContainerSettings.verify(c.config(), updated, specs.platform());
