@@ -407,6 +407,12 @@ class ContainersTest {
             Files.createDirectories(out);
             d.docker("cp", "box:/root/inside.txt", out.toString()).ok();
             assertEquals("made inside\n", Files.readString(out.resolve("inside.txt")));
+            // A path ending in "/" names a directory, both ways.
+            Cli.Result fileAsDirectory = d.docker("cp", "box:/root/inside.txt/", out.resolve("nothing").toString());
+            assertTrue(fileAsDirectory.err().contains("lstat /root/inside.txt/: not a directory"), fileAsDirectory.toString());
+            Cli.Result intoFile = d.docker("cp", file.toString(), "box:/root/inside.txt/");
+            assertTrue(intoFile.err().contains("no such directory"), intoFile.toString());
+            assertEquals("made inside\n", d.docker("exec", "box", "cat", "/root/inside.txt").ok().out(), "left as it was");
             String diff = d.docker("diff", "box").ok().out();
             assertTrue(diff.contains("A /root/inside.txt"), diff);
             assertTrue(diff.contains("A /tmp/greeting.txt"), diff);

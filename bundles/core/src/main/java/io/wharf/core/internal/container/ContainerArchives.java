@@ -48,7 +48,7 @@ final class ContainerArchives {
     String stat(Container c, String path) throws IOException {
         Path rootfs = layers.mount(c.id());
         try {
-            Path host = resolve(rootfs, c, path, false);
+            Path host = resolveToRead(rootfs, c, path);
             return Base64.getEncoder().encodeToString(Json.bytes(statJson(host, path)));
         } finally {
             layers.unmount(c.id());
@@ -59,7 +59,7 @@ final class ContainerArchives {
     void get(Container c, String path, HeaderSink headers, OutputStreamSupplier body) throws IOException {
         Path rootfs = layers.mount(c.id());
         try {
-            Path host = resolve(rootfs, c, path, path.endsWith("/") || path.endsWith("/."));
+            Path host = resolveToRead(rootfs, c, path);
             headers.accept(Base64.getEncoder().encodeToString(Json.bytes(statJson(host, path))));
             LayerWriter writer = new LayerWriter(body.get(), WhiteoutFormat.AUFS);
             // A mount's own root is named as the container names it, not as its source directory is.
@@ -132,15 +132,30 @@ final class ContainerArchives {
     /**
      * The host path of {@code path} as the container sees it (see {@link ScopedPath}): inside the
      * bind mount or volume whose destination holds it, else inside {@code rootfs}; a last component
-     * that is a link is followed only when {@code followLast}. A missing path is dockerd's 404 for
-     * docker cp.
+     * that is a link is followed only when {@code followLast} or when the path ends in "/" or "/.",
+     * which also asks for a directory, as lstat(2) reads such a path. A missing path is dockerd's
+     * 404 for docker cp.
      */
     static Path resolve(Path rootfs, Container c, String path, boolean followLast) throws IOException {
+        boolean directory = path.endsWith("/") || path.endsWith("/.");
         Mounted mounted = Mounted.of(rootfs, c, path);
-        Path host = followLast ? ScopedPath.resolve(mounted.root(), mounted.rest())
+        Path host = followLast || directory ? ScopedPath.resolve(mounted.root(), mounted.rest())
                 : ScopedPath.resolveNoFollow(mounted.root(), mounted.rest());
         if (!Files.exists(host, LinkOption.NOFOLLOW_LINKS)) {
             throw new NotFoundException("Could not find the file " + path + " in container " + c.name().substring(1));
+        }
+        return host;
+    }
+
+    /**
+     * {@link #resolve} for what is read from the container (stat, get): a path that asks for a
+     * directory and names something else is refused, which docker cp also reads, from a stat, as
+     * "no such directory" for a copy into that path.
+     */
+    private static Path resolveToRead(Path rootfs, Container c, String path) throws IOException {
+        Path host = resolve(rootfs, c, path, false);
+        if ((path.endsWith("/") || path.endsWith("/.")) && !Files.isDirectory(host)) {
+            throw new InvalidParameterException("lstat " + path + ": not a directory");
         }
         return host;
     }
