@@ -445,6 +445,8 @@ class ContainersTest {
 
             d.docker("commit", "-c", "CMD [\"cat\", \"/root/inside.txt\"]", "box", "committed:1").ok();
             assertEquals("made inside\n", d.docker("run", "--rm", "committed:1").ok().out());
+            assertTrue(d.docker("history", "--no-trunc", "--format", "{{.CreatedBy}}", "committed:1").ok().out().startsWith("sleep 60\n"),
+                    "the history names the container's command, as dockerd's does");
 
             // An image a container uses is not removed from under it.
             Cli.Result byName = d.docker("rmi", "busybox");

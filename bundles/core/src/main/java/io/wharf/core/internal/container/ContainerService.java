@@ -841,7 +841,8 @@ public final class ContainerService implements TaskListener {
             try (var out = Files.newOutputStream(tmp)) {
                 images.containerLayers().diff(c.id(), out);
             }
-            ObjectNode config = Json.MAPPER.valueToTree(c.config());
+            ObjectNode containerConfig = Json.MAPPER.valueToTree(c.config());
+            ObjectNode config = containerConfig.deepCopy();
             if (overrides != null && overrides.isObject()) {
                 overrides.fields().forEachRemaining(f -> {
                     if (!f.getValue().isNull()) {
@@ -854,7 +855,7 @@ public final class ContainerService implements TaskListener {
                     .orElseThrow(() -> new NotFoundException("No such image: " + c.image()));
             ImageStore.Image image;
             try (var in = Files.newInputStream(tmp)) {
-                image = images.commit(parent, in, config, c.id(), author, comment, ref);
+                image = images.commit(parent, in, config, c.id(), containerConfig, author, comment, ref);
             }
             publish(c, "commit", Map.of("comment", comment));
             return image;

@@ -168,17 +168,20 @@ public final class ImageService {
 
     /**
      * `docker commit`: a new image on {@code parent} whose last layer is {@code layerTar} (what a
-     * container changed), with the container's config; tagged when {@code ref} is given.
+     * container changed), with {@code config} (the container's, changed as asked); tagged when
+     * {@code ref} is given. The container's own config is kept as the image's container_config and
+     * its command names the history entry, as dockerd has them.
      */
     public synchronized ImageStore.Image commit(ImageStore.Image parent, InputStream layerTar, JsonNode config,
-            String containerId, String author, String comment, io.wharf.core.spi.reference.Reference ref)
-            throws IOException {
+            String containerId, JsonNode containerConfig, String author, String comment,
+            io.wharf.core.spi.reference.Reference ref) throws IOException {
         Layer layer = layers.register(layerTar, parent.topChainId());
         String created = OffsetDateTime.now(java.time.ZoneOffset.UTC).toString();
         ObjectNode image = parent.json().deepCopy();
         image.put("created", created);
         image.put("parent", parent.id().toString());
         image.put("container", containerId);
+        image.set("container_config", containerConfig);
         image.set("config", config);
         image.put("author", author);
         image.put("comment", comment);
@@ -189,7 +192,7 @@ public final class ImageService {
             history.put("author", author);
         }
         List<String> cmd = new ArrayList<>();
-        config.path("Cmd").forEach(n -> cmd.add(n.asText()));
+        containerConfig.path("Cmd").forEach(n -> cmd.add(n.asText()));
         history.put("created_by", String.join(" ", cmd));
         if (!comment.isEmpty()) {
             history.put("comment", comment);
