@@ -202,6 +202,7 @@ class ContainersTest {
             assertEquals("fresh talker three zero", names(d, "ps", "-a", "--filter", "ancestor=busybox"));
             assertEquals("fresh talker", names(d, "ps", "-a", "--filter", "since=three"));
             assertEquals("talker", names(d, "ps", "-a", "--filter", "name=talk"));
+            assertEquals("talker", names(d, "ps", "-a", "--filter", "name=^/talker$"));
             d.docker("create", "--name", "porter", "--expose", "8080", "-v", dir + ":/host", "busybox", "true").ok();
             assertEquals("porter", names(d, "ps", "-a", "--filter", "expose=8000-8100"));
             assertEquals("porter", names(d, "ps", "-a", "--filter", "volume=/host"));

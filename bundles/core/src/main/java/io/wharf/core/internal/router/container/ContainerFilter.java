@@ -4,6 +4,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Predicate;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
 
 import io.wharf.core.internal.container.Container;
 import io.wharf.core.internal.container.ContainerService;
@@ -49,6 +51,19 @@ final class ContainerFilter implements Predicate<Container> {
         this.since = filters.has("since") ? containers.get(filters.get("since").iterator().next()) : null;
     }
 
+    /**
+     * moby's name filter: a regular expression found anywhere in the name, with or without its
+     * leading "/"; one that does not compile matches nothing.
+     */
+    static boolean nameMatches(String expression, String name) {
+        try {
+            Pattern p = Pattern.compile(expression);
+            return p.matcher(name).find() || p.matcher(name.substring(1)).find();
+        } catch (PatternSyntaxException e) {
+            return false;
+        }
+    }
+
     /** Filters on status or exit code list stopped containers even without --all. */
     boolean selectsStopped() {
         return filters.has("status") || filters.has("exited");
@@ -58,7 +73,7 @@ final class ContainerFilter implements Predicate<Container> {
     public boolean test(Container c) {
         ContainerState s = c.state();
         if (!filters.matchesAny("id", v -> c.id().startsWith(v))
-                || !filters.matchesAny("name", v -> c.name().substring(1).matches(".*" + v + ".*") || c.name().equals(v))
+                || !filters.matchesAny("name", v -> nameMatches(v, c.name()))
                 || !filters.matchesLabels("label", c.config().labels())
                 || !filters.matchesAny("status", v -> v.equals(s.status()))
                 || !filters.matchesAny("health", v -> v.equals(s.health() == null ? "none" : s.health().status()))
