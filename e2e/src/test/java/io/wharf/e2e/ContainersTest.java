@@ -353,6 +353,10 @@ class ContainersTest {
             assertEquals("from the container\n", Files.readString(shared.resolve("g")));
             assertTrue(d.docker("run", "--rm", "--tmpfs", "/scratch", "--mount", "type=tmpfs,dst=/t", "busybox", "sh", "-c",
                     "grep -E ' /(scratch|t) ' /proc/mounts").ok().out().lines().allMatch(l -> l.startsWith("tmpfs ")));
+            d.docker("create", "--name", "tmpfs-mounts", "--tmpfs", "/scratch", "--mount", "type=tmpfs,dst=/t", "busybox").ok();
+            assertEquals("tmpfs /t", d.inspect("{{range .Mounts}}{{.Type}} {{.Destination}}{{end}}", "tmpfs-mounts"),
+                    "a --tmpfs is not a mount point in inspect, as with dockerd");
+            d.docker("rm", "tmpfs-mounts").ok();
 
             assertTrue(d.docker("run", "--rm", "--device", "/dev/null:/dev/mynull", "busybox", "sh", "-c",
                     "echo x > /dev/mynull && ls -l /dev/mynull").ok().out().startsWith("crw"));

@@ -121,7 +121,10 @@ public final class ContainerViews {
         return HumanDuration.of(Duration.between(Instant.parse(time), now));
     }
 
-    /** Mounts of inspect and ps: the container's binds, volumes and tmpfs mounts. */
+    /**
+     * Mounts of inspect and ps: the container's binds, volumes and --mount tmpfs mounts; a --tmpfs
+     * (HostConfig.Tmpfs) is not a mount point to dockerd and is not listed.
+     */
     public static List<Map<String, Object>> mounts(Container c) {
         HostConfig h = c.hostConfig();
         List<Map<String, Object>> out = new ArrayList<>();
@@ -144,9 +147,6 @@ public final class ContainerViews {
                         && !m.bindOptions().propagation().isEmpty() ? m.bindOptions().propagation() : "rprivate") : "";
                 out.add(mount(m.type(), m.source() == null ? "" : m.source(), m.target(), "", !m.readOnly(), propagation));
             }
-        }
-        if (h.tmpfs() != null) {
-            h.tmpfs().forEach((target, opts) -> out.add(mount("tmpfs", "", target, opts, !opts.contains("ro"), "")));
         }
         for (SharedBind b : c.sharedBinds()) {
             out.add(mount("bind", b.source(), b.destination(), b.rw() ? "" : "ro", b.rw(), "rprivate"));
