@@ -98,7 +98,7 @@ class ContainersTest {
     }
 
     @Test
-    void createAnswers404OnlyForAMissingImage() throws Exception {
+    void createRefusalsHaveDockerdsStatuses() throws Exception {
         try (WharfDaemon d = daemonWithBusybox()) {
             // docker run pulls the image on a 404 from create: whatever else is missing is a 400.
             for (String hostConfig : List.of("{'NetworkMode':'nosuchnet'}", "{'NetworkMode':'container:nosuch'}",
@@ -113,6 +113,8 @@ class ContainersTest {
             UnixHttp.Response image = UnixHttp.request(d.socket, "POST", "/v1.41/containers/create",
                     Map.of("Content-Type", "application/json"), "{\"Image\":\"nosuchimage\"}".getBytes(StandardCharsets.UTF_8));
             assertEquals(404, image.status(), image.body());
+            Cli.Result twoNetworks = d.docker("create", "--network", "none", "--network", "host", "busybox", "true");
+            assertTrue(twoNetworks.err().contains("Container cannot be connected to network endpoints: "), twoNetworks.toString());
             assertEquals("", d.docker("ps", "-aq").ok().out(), "no container was left by the refused creates");
         }
     }

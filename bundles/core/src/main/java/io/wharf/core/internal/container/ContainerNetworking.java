@@ -41,8 +41,15 @@ final class ContainerNetworking {
         return controller;
     }
 
-    /** The networks of a new container by name, checked against its network mode. */
+    /**
+     * The networks of a new container by name, checked against its network mode. One at most, as
+     * API 1.41 has it: more are connected after the create.
+     */
     Map<String, EndpointSettings> atCreate(HostConfig host, Map<String, EndpointSettings> requested) {
+        if (requested != null && requested.size() > 1) {
+            throw new InvalidParameterException("Container cannot be connected to network endpoints: "
+                    + String.join(", ", requested.keySet()));
+        }
         String mode = host.networkMode();
         if (mode.startsWith("container:")) {
             Container other = containers.apply(mode.substring("container:".length()));
