@@ -131,7 +131,10 @@ class ContainersTest {
 
             assertEquals("hi\n", d.docker("exec", "web", "echo", "hi").ok().out());
             assertEquals(7, d.docker("exec", "web", "sh", "-c", "exit 7").exitCode());
+            assertEquals("null", d.inspect("{{json .ExecIDs}}", "web"), "execs that ended are not listed, as with dockerd");
             assertTrue(d.docker("top", "web").ok().out().contains("while true"));
+            Cli.Result badPs = d.docker("top", "web", "--nope");
+            assertTrue(badPs.err().contains("Error response from daemon: ps: error: unknown gnu long option\n"), badPs.toString());
 
             d.docker("pause", "web").ok();
             assertEquals("paused", d.inspect("{{.State.Status}}", "web"));

@@ -24,6 +24,8 @@ import io.wharf.core.spi.runtime.TaskProcess;
 public final class ContainerExecs {
 
     private static final int SIGKILL = 9;
+    /** How long an exec that ended stays inspectable (dockerd's exec GC runs every 5 minutes). */
+    static final Duration ENDED_EXEC_KEPT = Duration.ofMinutes(5);
 
     private final ContainerService service;
     private final ContainerRuntime runtime;
@@ -49,6 +51,7 @@ public final class ContainerExecs {
         if (request.cmd() == null || request.cmd().isEmpty()) {
             throw new InvalidParameterException("No exec command specified");
         }
+        forgetEnded(c);
         Exec e = new Exec(StringIds.generate(), c.id(), request);
         c.execs().put(e.id, e);
         service.publish(c, "exec_create: " + String.join(" ", request.cmd()), Map.of("execID", e.id));
@@ -85,9 +88,21 @@ public final class ContainerExecs {
         }
     }
 
-    /** The execs of a container, as inspect lists them. */
-    public List<String> ids(Container c) {
-        return List.copyOf(c.execs().keySet());
+    /**
+     * Drops the execs that ended over {@link #ENDED_EXEC_KEPT} ago, as dockerd's exec GC does, so
+     * that a long-running container exec'd into again and again does not hold them all.
+     */
+    private static void forgetEnded(Container c) {
+        long now = System.nanoTime();
+        c.execs().values().removeIf(e -> e.endedBefore(now - ENDED_EXEC_KEPT.toNanos()));
+    }
+
+    /**
+     * The container's execs that have not ended (inspect's ExecIDs, as dockerd drops an exec from
+     * it at its exit); an exec that ended stays inspectable by its id.
+     */
+    public List<String> notEnded(Container c) {
+        return c.execs().values().stream().filter(e -> e.exitCode() == null).map(Exec::id).toList();
     }
 
     /** The exec with this id, in whichever container. */

@@ -32,6 +32,7 @@ public final class Exec {
     private boolean running; // guarded by this
     private boolean started; // guarded by this
     private Integer exitCode; // guarded by this
+    private long endedNanos; // guarded by this; System.nanoTime() at the exit
     private int pid; // guarded by this
     private ProcessStreams streams; // guarded by this
 
@@ -62,7 +63,13 @@ public final class Exec {
     synchronized void exited(int code) {
         this.running = false;
         this.exitCode = code;
+        this.endedNanos = System.nanoTime();
         notifyAll();
+    }
+
+    /** Whether it ended before {@code nanoTime} (a System.nanoTime() value). */
+    synchronized boolean endedBefore(long nanoTime) {
+        return exitCode != null && endedNanos - nanoTime < 0;
     }
 
     /** Waits (up to {@code timeout}) until the exit code is known. */

@@ -46,7 +46,7 @@ final class ContainerInspections {
             driverData = Map.of();
         }
         long[] sizes = size ? containers.sizes(c) : null;
-        List<String> execIds = c.state().running() ? containers.execs().ids(c) : List.of();
+        List<String> execIds = c.state().running() ? containers.execs().notEnded(c) : List.of();
         return ContainerViews.inspect(c, driverData, execIds, sizes == null ? null : sizes[0], sizes == null ? null : sizes[1]);
     }
 
@@ -62,7 +62,14 @@ final class ContainerInspections {
         List<String> command = new ArrayList<>();
         command.add("ps");
         command.addAll(List.of((psArgs.isEmpty() ? "-ef" : psArgs).split("\\s+")));
-        String output = Commands.run(command.toArray(String[]::new));
+        String output;
+        try {
+            output = Commands.run(command.toArray(String[]::new));
+        } catch (IOException e) {
+            // dockerd answers the first line of what ps said, after "ps: ".
+            String said = e.getMessage().substring(Math.min(e.getMessage().length(), String.join(" ", command).length() + 2));
+            throw new SystemException("ps: " + said.lines().findFirst().orElse(""), e);
+        }
         String[] lines = output.split("\n");
         List<String> titles = List.of(lines[0].trim().split("\\s+"));
         int pidColumn = titles.indexOf("PID");
