@@ -51,6 +51,8 @@ class ContainersTest {
         try (WharfDaemon d = daemonWithBusybox()) {
             Cli.Result hello = d.docker("run", "--rm", "busybox", "echo", "hello").ok();
             assertEquals("hello\n", hello.out());
+            assertEquals("x\n", d.docker("run", "--rm", "--entrypoint", "", "busybox", "echo", "x").ok().out(),
+                    "--entrypoint \"\" runs the command alone");
             assertEquals("", d.docker("ps", "-aq").ok().out(), "--rm removed the container");
 
             Cli.Result failed = d.docker("run", "--name", "fails", "busybox", "sh", "-c", "echo oops >&2; exit 3");

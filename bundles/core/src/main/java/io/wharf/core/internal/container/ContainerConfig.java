@@ -43,10 +43,15 @@ public record ContainerConfig(String hostname, String domainname, String user, b
 
     /** This config with the image's defaults where it leaves them unset, as dockerd's merge does. */
     public ContainerConfig withImageDefaults(ContainerConfig image, String imageName) {
-        boolean entrypointGiven = entrypoint != null;
-        List<String> mergedEntrypoint = entrypointGiven ? entrypoint : image.entrypoint;
-        // A command falls back to the image's only when the entrypoint does too (moby's merge).
-        List<String> mergedCmd = cmd != null && !cmd.isEmpty() ? cmd : entrypointGiven ? cmd : image.cmd;
+        // moby's merge: the image's command when neither entrypoint nor command is given (an
+        // empty entrypoint counts as none), its entrypoint when none is given at all; then an
+        // entrypoint of [""] (--entrypoint "") means none.
+        boolean noEntrypoint = entrypoint == null || entrypoint.isEmpty();
+        List<String> mergedCmd = noEntrypoint && (cmd == null || cmd.isEmpty()) ? image.cmd : cmd;
+        List<String> mergedEntrypoint = entrypoint == null ? image.entrypoint : entrypoint;
+        if (mergedEntrypoint != null && mergedEntrypoint.equals(List.of(""))) {
+            mergedEntrypoint = null;
+        }
         return new ContainerConfig(hostname, domainname, user.isEmpty() ? image.user : user, attachStdin, attachStdout,
                 attachStderr, merged(image.exposedPorts, exposedPorts), tty, openStdin, stdinOnce,
                 mergedEnv(image.env, env), mergedCmd, healthcheck != null ? healthcheck : image.healthcheck,
