@@ -6,9 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -33,7 +36,10 @@ class ContainersTest {
 
     /** Starts a daemon with {@code flags} and imports the test's busybox image as busybox:latest. */
     private WharfDaemon daemonWithBusybox(String... flags) throws Exception {
-        WharfDaemon d = new WharfDaemon(dir).start(flags);
+        return withBusybox(new WharfDaemon(dir).start(flags));
+    }
+
+    private WharfDaemon withBusybox(WharfDaemon d) throws Exception {
         d.docker("import", "--change", "CMD [\"sh\"]", TestImages.fullBusyboxRootfs(dir).toString(), "busybox:latest").ok();
         return d;
     }
@@ -118,6 +124,31 @@ class ContainersTest {
             Cli.Result twoNetworks = d.docker("create", "--network", "none", "--network", "host", "busybox", "true");
             assertTrue(twoNetworks.err().contains("Container cannot be connected to network endpoints: "), twoNetworks.toString());
             assertEquals("", d.docker("ps", "-aq").ok().out(), "no container was left by the refused creates");
+        }
+    }
+
+    @Test
+    void aBuildRewritingTheRuntimeInPlaceLeavesARunningDaemonWhole() throws Exception {
+        WharfDaemon fresh = new WharfDaemon(dir);
+        Path bundles = fresh.withCopiedRuntime();
+        try (WharfDaemon d = withBusybox(fresh.start())) {
+            d.docker("run", "-d", "--name", "long", "busybox", "sleep", "60").ok();
+            // What a rebuild does to the jars a daemon was started from: rewritten where they are.
+            try (var jars = Files.list(bundles)) {
+                for (Path jar : jars.toList()) {
+                    try (FileChannel ch = FileChannel.open(jar, StandardOpenOption.WRITE)) {
+                        ch.write(ByteBuffer.allocate((int) ch.size()), 0);
+                    }
+                }
+            }
+            // Paths whose classes the daemon had not loaded yet.
+            d.docker("cp", "long:/etc/passwd", dir.resolve("passwd").toString()).ok();
+            d.docker("commit", "long", "snapshot:1").ok();
+            d.docker("top", "long").ok();
+            d.docker("stats", "--no-stream", "long").ok();
+            assertEquals(0, d.stop(), "exit status after SIGTERM");
+            assertTrue(d.logText().contains("Daemon shutdown complete"), d.logText());
+            assertFalse(d.logText().contains("level=error"), d.logText());
         }
     }
 

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 /**
  * The built daemon started as users start it, {@code run/wharfd}, on a temporary data root, exec
@@ -50,6 +51,21 @@ final class WharfDaemon implements AutoCloseable {
      * with {@code prefix}, and answers the jar of that bundle (to deploy and remove in a test).
      */
     Path withoutRuntimeBundle(String prefix) throws IOException {
+        List<Path> left = copyRuntime(jar -> !jar.getFileName().toString().startsWith(prefix));
+        if (left.isEmpty()) {
+            throw new IOException("no runtime bundle " + prefix + "* in " + TOP.resolve("run/target"));
+        }
+        return left.getLast();
+    }
+
+    /** Starts from a whole copy of the built runtime, and answers the directory of its bundles (to change in a test). */
+    Path withCopiedRuntime() throws IOException {
+        copyRuntime(jar -> true);
+        return runtime.resolve("export/wharf");
+    }
+
+    /** Copies the built runtime to start from, with the bundle jars {@code kept} says; answers the others. */
+    private List<Path> copyRuntime(Predicate<Path> kept) throws IOException {
         Path built = TOP.resolve("run/target");
         runtime = dir.resolve("runtime");
         Path bundles = runtime.resolve("export/wharf");
@@ -58,18 +74,15 @@ final class WharfDaemon implements AutoCloseable {
         for (String file : List.of("felix.jar", "launcher.jar", "wharf.jsa")) {
             Files.copy(built.resolve("wharf").resolve(file), runtime.resolve("wharf").resolve(file));
         }
-        Path left = null;
+        List<Path> left = new ArrayList<>();
         try (var jars = Files.list(built.resolve("export/wharf"))) {
             for (Path jar : jars.toList()) {
-                if (jar.getFileName().toString().startsWith(prefix)) {
-                    left = jar;
-                } else {
+                if (kept.test(jar)) {
                     Files.copy(jar, bundles.resolve(jar.getFileName()));
+                } else {
+                    left.add(jar);
                 }
             }
-        }
-        if (left == null) {
-            throw new IOException("no runtime bundle " + prefix + "* in " + built);
         }
         return left;
     }

@@ -97,8 +97,10 @@ public final class Launcher {
         context.registerService(IntConsumer.class, exit, launcherProps);
 
         List<Bundle> installed = new ArrayList<>();
+        // Copied into the framework storage (not installed by reference): a build that rewrites
+        // the runtime's jars in place must not change the classes this daemon has yet to load.
         for (Path jar : bundles(home.getParent().resolve("export").resolve("wharf"))) {
-            installed.add(context.installBundle("reference:" + jar.toUri()));
+            installed.add(context.installBundle(jar.toUri().toString()));
         }
         // Marked for start before the framework starts, so that the framework is ACTIVE only once
         // every bundle of the runtime has started (the core waits for that to choose its drivers).
