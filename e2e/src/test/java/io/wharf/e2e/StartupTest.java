@@ -1,6 +1,7 @@
 package io.wharf.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -166,12 +167,14 @@ class StartupTest {
             for (int i = 0; i < 100 && !eventsConnected(d); i++) {
                 Thread.sleep(50);
             }
+            assertFalse(d.docker("info", "--format", "{{.Driver}}").ok().out().isBlank(), "a storage driver in use");
             long started = System.nanoTime();
             assertEquals(0, d.stop(), "exit status after SIGTERM");
             long seconds = (System.nanoTime() - started) / 1_000_000_000L;
             assertTrue(seconds < 10, "stopped in " + seconds + " s with a stream open");
             assertTrue(events.waitFor(10, java.util.concurrent.TimeUnit.SECONDS), "the events client saw the stream end");
             assertTrue(d.logText().contains("Daemon shutdown complete"), d.logText());
+            assertFalse(d.logText().contains("level=error"), "a clean shutdown logs no error: " + d.logText());
         } finally {
             events.destroyForcibly();
         }

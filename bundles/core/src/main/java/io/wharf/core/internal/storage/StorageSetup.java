@@ -148,9 +148,12 @@ public final class StorageSetup {
         if (registration != null) {
             registration.unregister();
         }
-        if (driver != null) {
+        GraphDriver used = driver;
+        if (used != null) {
+            // No longer in use: SCR unbinds the factories after this, which is no driver going away.
+            driver = null;
             try {
-                driver.cleanup();
+                used.cleanup();
             } catch (IOException e) {
                 LOG.warn("storage driver cleanup: {}", e.getMessage());
             }
