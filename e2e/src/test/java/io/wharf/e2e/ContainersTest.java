@@ -123,7 +123,18 @@ class ContainersTest {
             assertEquals(404, image.status(), image.body());
             Cli.Result twoNetworks = d.docker("create", "--network", "none", "--network", "host", "busybox", "true");
             assertTrue(twoNetworks.err().contains("Container cannot be connected to network endpoints: "), twoNetworks.toString());
+            UnixHttp.Response badType = UnixHttp.request(d.socket, "POST", "/v1.41/containers/create",
+                    Map.of("Content-Type", "application/json"),
+                    "{\"Image\":\"busybox\",\"Cmd\":[\"true\"],\"HostConfig\":{\"Memory\":\"lots\"}}".getBytes(StandardCharsets.UTF_8));
+            assertEquals(400, badType.status(), badType.body());
+            assertTrue(badType.body().contains("invalid JSON: Memory: "), badType.body());
             assertEquals("", d.docker("ps", "-aq").ok().out(), "no container was left by the refused creates");
+            // moby's StrSlice: a command given as one string.
+            UnixHttp.Response oneString = UnixHttp.request(d.socket, "POST", "/v1.41/containers/create?name=one-string",
+                    Map.of("Content-Type", "application/json"),
+                    "{\"Image\":\"busybox\",\"Cmd\":\"true\",\"HostConfig\":{\"NetworkMode\":\"none\"}}".getBytes(StandardCharsets.UTF_8));
+            assertEquals(201, oneString.status(), oneString.body());
+            assertEquals("[\"true\"]", d.inspect("{{json .Config.Cmd}}", "one-string"));
         }
     }
 

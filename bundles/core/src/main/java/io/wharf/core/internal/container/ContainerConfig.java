@@ -1,10 +1,14 @@
 package io.wharf.core.internal.container;
 
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import com.fasterxml.jackson.annotation.JacksonAnnotationsInside;
+import com.fasterxml.jackson.annotation.JsonFormat;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 
@@ -15,10 +19,17 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
 @JsonNaming(PropertyNamingStrategies.UpperCamelCaseStrategy.class)
 public record ContainerConfig(String hostname, String domainname, String user, boolean attachStdin,
         boolean attachStdout, boolean attachStderr, Map<String, Object> exposedPorts, boolean tty, boolean openStdin,
-        boolean stdinOnce, List<String> env, List<String> cmd, Healthcheck healthcheck, boolean argsEscaped,
-        String image, Map<String, Object> volumes, String workingDir, List<String> entrypoint,
+        boolean stdinOnce, List<String> env, @StrSlice List<String> cmd, Healthcheck healthcheck, boolean argsEscaped,
+        String image, Map<String, Object> volumes, String workingDir, @StrSlice List<String> entrypoint,
         boolean networkDisabled, String macAddress, List<String> onBuild, Map<String, String> labels,
-        String stopSignal, Integer stopTimeout, List<String> shell) {
+        String stopSignal, Integer stopTimeout, @StrSlice List<String> shell) {
+
+    /** moby's StrSlice: a JSON array of strings, or one string taken as an array of it ("Cmd": "true"). */
+    @Retention(RetentionPolicy.RUNTIME)
+    @JacksonAnnotationsInside
+    @JsonFormat(with = JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY)
+    @interface StrSlice {
+    }
 
     public ContainerConfig {
         hostname = orEmpty(hostname);

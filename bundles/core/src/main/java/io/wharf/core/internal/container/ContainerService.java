@@ -803,7 +803,7 @@ public final class ContainerService implements TaskListener {
                     merged.set(f.getKey(), f.getValue());
                 }
             });
-            updated = Json.MAPPER.convertValue(merged, HostConfig.class);
+            updated = Json.fromRequest(merged, HostConfig.class);
             if (newPolicy && updated.autoRemove() && !updated.restartPolicy().isNone()) {
                 throw new InvalidParameterException("Restart policy cannot be updated because AutoRemove is enabled for the container");
             }

@@ -1,9 +1,15 @@
 package io.wharf.core.internal.json;
 
+import java.util.stream.Collectors;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+
+import io.wharf.core.spi.errors.InvalidParameterException;
 
 /** The core's one JSON mapper: thread-safe, shared, configured once. */
 public final class Json {
@@ -13,6 +19,22 @@ public final class Json {
             .build();
 
     private Json() {
+    }
+
+    /**
+     * A part of a request's body as {@code type}: a value of the wrong type is the request's
+     * mistake (400, naming the field), not the daemon's.
+     */
+    public static <T> T fromRequest(JsonNode node, Class<T> type) {
+        try {
+            return MAPPER.treeToValue(node, type);
+        } catch (JsonProcessingException e) {
+            String field = e instanceof JsonMappingException m ? m.getPath().stream()
+                    .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
+                    .collect(Collectors.joining(".")) : "";
+            throw new InvalidParameterException("invalid JSON: " + (field.isEmpty() ? "" : field + ": ")
+                    + e.getOriginalMessage(), e);
+        }
     }
 
     public static byte[] bytes(Object value) {

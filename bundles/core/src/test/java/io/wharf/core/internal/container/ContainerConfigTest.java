@@ -50,6 +50,13 @@ class ContainerConfigTest {
     }
 
     @Test
+    void aCommandOrEntrypointGivenAsOneStringIsAListOfIt() {
+        ContainerConfig c = config("{\"Entrypoint\":\"/bin/sh\",\"Cmd\":\"true\"}");
+        assertEquals(List.of("/bin/sh"), c.entrypoint(), "moby's StrSlice takes a string too");
+        assertEquals(List.of("true"), c.cmd());
+    }
+
+    @Test
     void anEmptyEntrypointTakesTheImagesCommand() {
         ContainerConfig c = config("{\"Entrypoint\":[]}").withImageDefaults(IMAGE, "img");
         assertEquals(List.of(), c.entrypoint());

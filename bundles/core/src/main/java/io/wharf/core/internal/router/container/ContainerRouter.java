@@ -144,13 +144,13 @@ public final class ContainerRouter implements Router {
         ObjectNode config = ((ObjectNode) body).deepCopy();
         JsonNode host = config.remove("HostConfig");
         JsonNode networking = config.remove("NetworkingConfig");
-        ContainerConfig cfg = Json.MAPPER.convertValue(config, ContainerConfig.class);
-        HostConfig hostConfig = host == null || host.isNull() ? null : Json.MAPPER.convertValue(host, HostConfig.class);
+        ContainerConfig cfg = Json.fromRequest(config, ContainerConfig.class);
+        HostConfig hostConfig = host == null || host.isNull() ? null : Json.fromRequest(host, HostConfig.class);
         Map<String, EndpointSettings> endpoints = new LinkedHashMap<>();
         JsonNode endpointsConfig = networking == null ? null : networking.get("EndpointsConfig");
         if (endpointsConfig != null && endpointsConfig.isObject()) {
             endpointsConfig.fields().forEachRemaining(e -> endpoints.put(e.getKey(), e.getValue().isNull()
-                    ? EndpointSettings.empty() : Json.MAPPER.convertValue(e.getValue(), EndpointSettings.class)));
+                    ? EndpointSettings.empty() : Json.fromRequest(e.getValue(), EndpointSettings.class)));
         }
         List<String> warnings = new ArrayList<>();
         Container c = containers.create(req.query("name").orElse(""), cfg, hostConfig, endpoints, warnings);

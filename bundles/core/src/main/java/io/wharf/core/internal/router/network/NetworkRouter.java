@@ -87,7 +87,7 @@ public final class NetworkRouter implements Router {
         if (body == null || !body.isObject()) {
             throw new InvalidParameterException("invalid JSON: the body must be a network configuration");
         }
-        NetworkRecord.Ipam ipam = body.hasNonNull("IPAM") ? Json.MAPPER.convertValue(body.get("IPAM"), NetworkRecord.Ipam.class)
+        NetworkRecord.Ipam ipam = body.hasNonNull("IPAM") ? Json.fromRequest(body.get("IPAM"), NetworkRecord.Ipam.class)
                 : null;
         NetworkRecord n = networks.create(new NetworkController.CreateRequest(text(body, "Name"), text(body, "Driver"),
                 body.path("Internal").asBoolean(false), body.path("Attachable").asBoolean(false),
@@ -108,7 +108,7 @@ public final class NetworkRouter implements Router {
         NetworkRecord n = networks.get(req.pathParam("id"));
         JsonNode endpoint = body.get("EndpointConfig");
         EndpointSettings settings = endpoint == null || endpoint.isNull() ? EndpointSettings.empty()
-                : Json.MAPPER.convertValue(endpoint, EndpointSettings.class);
+                : Json.fromRequest(endpoint, EndpointSettings.class);
         containers.connect(containers.get(text(body, "Container")), n.name(), settings);
         resp.empty(200);
     }
