@@ -106,7 +106,7 @@ class ContainersTest {
     }
 
     @Test
-    void createRefusalsHaveDockerdsStatuses() throws Exception {
+    void refusedRequestsHaveDockerdsStatusesAndWords() throws Exception {
         try (WharfDaemon d = daemonWithBusybox()) {
             // docker run pulls the image on a 404 from create: whatever else is missing is a 400.
             for (String hostConfig : List.of("{'NetworkMode':'nosuchnet'}", "{'NetworkMode':'container:nosuch'}",
@@ -127,7 +127,7 @@ class ContainersTest {
                     Map.of("Content-Type", "application/json"),
                     "{\"Image\":\"busybox\",\"Cmd\":[\"true\"],\"HostConfig\":{\"Memory\":\"lots\"}}".getBytes(StandardCharsets.UTF_8));
             assertEquals(400, badType.status(), badType.body());
-            assertTrue(badType.body().contains("invalid JSON: Memory: "), badType.body());
+            assertTrue(badType.body().contains("invalid JSON: Memory: expected a number"), badType.body());
             assertEquals("", d.docker("ps", "-aq").ok().out(), "no container was left by the refused creates");
             // moby's StrSlice: a command given as one string.
             UnixHttp.Response oneString = UnixHttp.request(d.socket, "POST", "/v1.41/containers/create?name=one-string",
@@ -135,6 +135,16 @@ class ContainersTest {
                     "{\"Image\":\"busybox\",\"Cmd\":\"true\",\"HostConfig\":{\"NetworkMode\":\"none\"}}".getBytes(StandardCharsets.UTF_8));
             assertEquals(201, oneString.status(), oneString.body());
             assertEquals("[\"true\"]", d.inspect("{{json .Config.Cmd}}", "one-string"));
+
+            assertEquals(400, UnixHttp.get(d.socket, "/v1.41/containers/json?limit=abc").status());
+            UnixHttp.Response noStream = UnixHttp.get(d.socket, "/v1.41/containers/one-string/logs");
+            assertEquals(400, noStream.status(), noStream.body());
+            assertTrue(noStream.body().contains("Bad parameters: you must choose at least one stream"), noStream.body());
+            UnixHttp.Response notAnObject = UnixHttp.request(d.socket, "POST", "/v1.41/containers/one-string/update",
+                    Map.of("Content-Type", "application/json"), "[1]".getBytes(StandardCharsets.UTF_8));
+            assertEquals(400, notAnObject.status(), notAnObject.body());
+            Cli.Result badName = d.docker("rename", "one-string", "bad/name");
+            assertTrue(badName.err().contains("Error when allocating new name: Invalid container name (bad/name)"), badName.err());
         }
     }
 

@@ -766,6 +766,8 @@ public final class ContainerService implements TaskListener {
             reserved = names.reserve(newName, c.id());
         } catch (ConflictException e) {
             throw new ConflictException("Error when allocating new name: " + e.getMessage(), e);
+        } catch (InvalidParameterException e) {
+            throw new InvalidParameterException("Error when allocating new name: " + e.getMessage(), e);
         }
         if (reserved.equals(old)) {
             throw new InvalidParameterException("Renaming a container with the same name as its current name");

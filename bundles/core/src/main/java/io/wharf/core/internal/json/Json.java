@@ -1,11 +1,13 @@
 package io.wharf.core.internal.json;
 
+import java.util.Collection;
 import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 
@@ -29,12 +31,38 @@ public final class Json {
         try {
             return MAPPER.treeToValue(node, type);
         } catch (JsonProcessingException e) {
-            String field = e instanceof JsonMappingException m ? m.getPath().stream()
-                    .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
-                    .collect(Collectors.joining(".")) : "";
-            throw new InvalidParameterException("invalid JSON: " + (field.isEmpty() ? "" : field + ": ")
-                    + e.getOriginalMessage(), e);
+            throw requestError(e);
         }
+    }
+
+    /**
+     * A request body that cannot be read, as the client should see it: the field it failed at and
+     * the JSON kind that field takes ("invalid JSON: Cmd: expected an array"), not Jackson's
+     * words about the daemon's classes; a syntax error keeps the parser's message.
+     */
+    public static InvalidParameterException requestError(JsonProcessingException e) {
+        String field = e instanceof JsonMappingException m ? m.getPath().stream()
+                .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
+                .collect(Collectors.joining(".")) : "";
+        String what = e instanceof MismatchedInputException m && m.getTargetType() != null
+                ? "expected " + kind(m.getTargetType()) : e.getOriginalMessage();
+        return new InvalidParameterException("invalid JSON: " + (field.isEmpty() ? "" : field + ": ") + what, e);
+    }
+
+    private static String kind(Class<?> type) {
+        if (type.isArray() || Collection.class.isAssignableFrom(type)) {
+            return "an array";
+        }
+        if (type == String.class || type == char.class || type == Character.class || type.isEnum()) {
+            return "a string";
+        }
+        if (type == boolean.class || type == Boolean.class) {
+            return "a boolean";
+        }
+        if (type.isPrimitive() || Number.class.isAssignableFrom(type)) {
+            return "a number";
+        }
+        return "an object";
     }
 
     public static byte[] bytes(Object value) {

@@ -133,7 +133,7 @@ final class ServerRequest implements ApiRequest {
             in.unread(first);
             return Json.MAPPER.readValue(in, type);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new InvalidParameterException("invalid JSON: " + e.getOriginalMessage(), e);
+            throw Json.requestError(e);
         } catch (IOException e) {
             throw new InvalidParameterException("cannot read the request body: " + e.getMessage(), e);
         }

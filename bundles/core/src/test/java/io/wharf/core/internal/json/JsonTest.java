@@ -2,7 +2,6 @@ package io.wharf.core.internal.json;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 
@@ -19,10 +18,12 @@ class JsonTest {
     void aValueOfTheWrongTypeInARequestIsA400NamingTheField() throws Exception {
         InvalidParameterException e = assertThrows(InvalidParameterException.class,
                 () -> Json.fromRequest(Json.MAPPER.readTree("{\"memory\":\"lots\"}"), Limits.class));
-        assertTrue(e.getMessage().startsWith("invalid JSON: memory: "), e.getMessage());
+        assertEquals("invalid JSON: memory: expected a number", e.getMessage());
         e = assertThrows(InvalidParameterException.class,
                 () -> Json.fromRequest(Json.MAPPER.readTree("{\"cpus\":[1,\"x\"]}"), Limits.class));
-        assertTrue(e.getMessage().startsWith("invalid JSON: cpus.[1]: "), e.getMessage());
+        assertEquals("invalid JSON: cpus.[1]: expected a number", e.getMessage());
+        e = assertThrows(InvalidParameterException.class, () -> Json.fromRequest(Json.MAPPER.readTree("[1]"), Limits.class));
+        assertEquals("invalid JSON: expected an object", e.getMessage(), "no word of the daemon's classes");
         assertEquals(new Limits(5, List.of(1)), Json.fromRequest(Json.MAPPER.readTree("{\"memory\":5,\"cpus\":[1]}"),
                 Limits.class));
     }

@@ -23,7 +23,7 @@ public record LogsOptions(boolean stdout, boolean stderr, boolean follow, Instan
 
     public LogsOptions {
         if (!stdout && !stderr) {
-            throw new InvalidParameterException("must specify at least one of 'stdout' or 'stderr'");
+            throw new InvalidParameterException("Bad parameters: you must choose at least one stream");
         }
     }
 

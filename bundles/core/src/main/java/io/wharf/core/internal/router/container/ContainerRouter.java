@@ -87,7 +87,7 @@ public final class ContainerRouter implements Router {
                 }),
                 Route.post("/containers/{name}/attach", this::attach),
                 Route.post("/containers/{name}/update", (req, resp) -> resp.json(200,
-                        Map.of("Warnings", containers.update(container(req), req.bodyAs(JsonNode.class))))),
+                        Map.of("Warnings", containers.update(container(req), objectBody(req))))),
                 Route.head("/containers/{name}/archive", (req, resp) -> {
                     resp.header(PATH_STAT, containers.statPath(container(req), pathQuery(req)));
                     resp.empty(200);
@@ -115,6 +115,15 @@ public final class ContainerRouter implements Router {
 
     private Container container(ApiRequest req) {
         return containers.get(req.pathParam("name"));
+    }
+
+    /** A body that must be a JSON object (an update's settings). */
+    private static JsonNode objectBody(ApiRequest req) {
+        JsonNode body = req.bodyAs(JsonNode.class);
+        if (body == null || !body.isObject()) {
+            throw new InvalidParameterException("invalid JSON: the body must be an object");
+        }
+        return body;
     }
 
     private static int intQuery(ApiRequest req, String name) {
@@ -168,7 +177,8 @@ public final class ContainerRouter implements Router {
         Filters filters = Filters.parse(req.query("filters").orElse(null));
         filters.validate(LIST_FILTERS);
         boolean all = req.boolQuery("all");
-        int limit = req.query("limit").filter(v -> !v.isEmpty()).map(Integer::parseInt).orElse(-1);
+        Integer limitGiven = optionalInt(req, "limit");
+        int limit = limitGiven == null ? -1 : limitGiven;
         boolean size = req.boolQuery("size");
         ContainerFilter filter = new ContainerFilter(filters, containers);
         List<Container> list = new ArrayList<>(containers.all());

@@ -315,7 +315,7 @@ class LogReaderTest {
         assertEquals("invalid value for \"until\": invalid timestamp \"1.2x\": "
                 + "invalid nanoseconds: invalid character 'x' at position 1",
                 assertThrows(InvalidParameterException.class, () -> LogsOptions.parseUntil("1.2x")).getMessage());
-        assertEquals("must specify at least one of 'stdout' or 'stderr'", assertThrows(InvalidParameterException.class,
+        assertEquals("Bad parameters: you must choose at least one stream", assertThrows(InvalidParameterException.class,
                 () -> new LogsOptions(false, false, false, null, null, false, -1, false)).getMessage());
     }
 
